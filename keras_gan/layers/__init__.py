@@ -1,0 +1,3 @@
+"""Reusable layers."""
+
+from keras_gan.layers.maxout import Maxout

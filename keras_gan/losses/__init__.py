@@ -1,0 +1,17 @@
+"""Losses: adversarial losses on logits and penalties on the discriminator."""
+
+from keras_gan.losses.adversarial import (
+    AdversarialLoss,
+    HingeLoss,
+    LeastSquaresLoss,
+    MinimaxLoss,
+    NonSaturatingLoss,
+    RelativisticAverageLoss,
+    RelativisticLoss,
+    WassersteinLoss,
+    binary_cross_entropy_with_logits,
+    deserialize,
+    get,
+    serialize,
+)
+from keras_gan.losses.penalties import WeightClip, clip_weights, gradient_penalty, r1_penalty

@@ -1,0 +1,83 @@
+"""Penalties and constraints that keep the discriminator (critic) well behaved."""
+
+import keras
+from keras import ops
+
+from keras_gan import backend
+
+__all__ = ["WeightClip", "clip_weights", "gradient_penalty", "r1_penalty"]
+
+
+def _per_sample_sum(x):
+    axes = tuple(range(1, len(x.shape)))
+    return ops.sum(ops.square(x), axis=axes) if axes else ops.square(x)
+
+
+def gradient_penalty(critic, real, fake, *, alpha=None, seed=None, target=1.0, epsilon=1e-12):
+    """Two-sided gradient penalty of WGAN-GP (Gulrajani et al. 2017, "Improved Training
+    of Wasserstein GANs", Algorithm 1).
+
+    `E[(||grad_x critic(x_hat)||_2 - target)^2]` at `x_hat = real + alpha (fake - real)`,
+    with one `alpha ~ U(0, 1)` per sample. The norm is `sqrt(sum(g^2) + epsilon)`, so
+    its gradient stays finite where the critic's gradient vanishes. The result is
+    differentiable with respect to the critic's weights (double backpropagation).
+
+    Args:
+        critic: callable mapping a batch like `real` to scores of shape `(batch, ...)`.
+        real, fake: tensors of the same shape `(batch, ...)`.
+        alpha: optional interpolation weights broadcastable to `real`
+            (default: drawn from U(0, 1), one per sample).
+        seed: a `keras.random.SeedGenerator` or int for drawing `alpha`.
+        target: the norm the penalty pulls towards (1 in the paper).
+        epsilon: added inside the square root.
+
+    Returns:
+        The scalar penalty, not yet multiplied by its weight (lambda = 10 in the paper).
+    """
+    real = ops.convert_to_tensor(real)
+    fake = ops.cast(ops.convert_to_tensor(fake), real.dtype)
+    if tuple(real.shape[1:]) != tuple(fake.shape[1:]):
+        raise ValueError(
+            f"gradient_penalty needs real and fake samples of the same shape; received "
+            f"{tuple(real.shape)} and {tuple(fake.shape)}."
+        )
+    if alpha is None:
+        shape = (ops.shape(real)[0],) + (1,) * (len(real.shape) - 1)
+        alpha = keras.random.uniform(shape, dtype=real.dtype, seed=seed)
+    x_hat = real + alpha * (fake - real)
+    grads = backend.input_gradient(critic, x_hat)
+    norms = ops.sqrt(_per_sample_sum(grads) + epsilon)
+    return ops.mean(ops.square(norms - target))
+
+
+def r1_penalty(discriminator, real):
+    """R1 regulariser (Mescheder et al. 2018, "Which Training Methods for GANs do
+    actually Converge?"): `E[||grad_x D(x)||^2]` on real data.
+
+    The paper's term is `gamma / 2` times this value; multiply by it where you add the
+    penalty to the discriminator loss.
+    """
+    grads = backend.input_gradient(discriminator, ops.convert_to_tensor(real))
+    return ops.mean(_per_sample_sum(grads))
+
+
+def clip_weights(variables, clip_value):
+    """Clips every variable to `[-clip_value, clip_value]` in place (the WGAN critic
+    constraint of Arjovsky et al. 2017, applied after each critic update)."""
+    for variable in variables:
+        variable.assign(ops.clip(variable, -clip_value, clip_value))
+
+
+@keras.saving.register_keras_serializable(package="keras_gan")
+class WeightClip(keras.constraints.Constraint):
+    """Weight clipping as a Keras constraint, for layers built by hand
+    (`Dense(..., kernel_constraint=WeightClip(0.01))`). Arjovsky et al. 2017."""
+
+    def __init__(self, clip_value=0.01):
+        self.clip_value = float(clip_value)
+
+    def __call__(self, w):
+        return ops.clip(w, -self.clip_value, self.clip_value)
+
+    def get_config(self):
+        return {"clip_value": self.clip_value}
