@@ -4,11 +4,17 @@ Train with `model.fit` on TensorFlow, JAX or PyTorch (`KERAS_BACKEND`), save wit
 `model.save`, serve the generator with TF Serving after `model.export`.
 """
 
+import os as _os
+
+# TensorFlow prints INFO notes from C++ on import (also under the JAX backend, which
+# imports it for tf.data); keep them off stderr unless the user chose a level.
+_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+
 __version__ = "0.1.0"
 
-from keras_gan import backend, datasets, layers, losses, models, networks
-from keras_gan.export import export_generator
-from keras_gan.models import GAN, WGAN, WGANGP, AdversarialModel
+from keras_gan import backend, datasets, layers, losses, models, networks  # noqa: E402
+from keras_gan.export import export_generator  # noqa: E402
+from keras_gan.models import GAN, WGAN, WGANGP, AdversarialModel  # noqa: E402
 
 __all__ = [
     "GAN",
