@@ -43,6 +43,10 @@ def binary_cross_entropy_with_logits(logits, target):
     return ops.mean(target * ops.softplus(-logits) + (1.0 - target) * ops.softplus(logits))
 
 
+def _tensors(*values):
+    return [None if v is None else ops.convert_to_tensor(v) for v in values]
+
+
 def _check_smoothing(label_smoothing):
     label_smoothing = float(label_smoothing)
     if not 0.0 <= label_smoothing < 1.0:
@@ -115,6 +119,7 @@ class MinimaxLoss(AdversarialLoss):
     supports_label_smoothing = True
 
     def discriminator_loss(self, real_logits, fake_logits):
+        real_logits, fake_logits = _tensors(real_logits, fake_logits)
         return binary_cross_entropy_with_logits(
             real_logits, self.real_target
         ) + binary_cross_entropy_with_logits(fake_logits, 0.0)
@@ -150,10 +155,11 @@ class WassersteinLoss(AdversarialLoss):
     name = "wasserstein"
 
     def discriminator_loss(self, real_logits, fake_logits):
+        real_logits, fake_logits = _tensors(real_logits, fake_logits)
         return ops.mean(fake_logits) - ops.mean(real_logits)
 
     def generator_loss(self, fake_logits, real_logits=None):
-        return -ops.mean(fake_logits)
+        return -ops.mean(ops.convert_to_tensor(fake_logits))
 
 
 @_register
@@ -166,10 +172,11 @@ class HingeLoss(AdversarialLoss):
     name = "hinge"
 
     def discriminator_loss(self, real_logits, fake_logits):
+        real_logits, fake_logits = _tensors(real_logits, fake_logits)
         return ops.mean(ops.relu(1.0 - real_logits)) + ops.mean(ops.relu(1.0 + fake_logits))
 
     def generator_loss(self, fake_logits, real_logits=None):
-        return -ops.mean(fake_logits)
+        return -ops.mean(ops.convert_to_tensor(fake_logits))
 
 
 @_register
@@ -186,12 +193,13 @@ class LeastSquaresLoss(AdversarialLoss):
     supports_label_smoothing = True
 
     def discriminator_loss(self, real_logits, fake_logits):
+        real_logits, fake_logits = _tensors(real_logits, fake_logits)
         return 0.5 * ops.mean(ops.square(real_logits - self.real_target)) + 0.5 * ops.mean(
             ops.square(fake_logits)
         )
 
     def generator_loss(self, fake_logits, real_logits=None):
-        return 0.5 * ops.mean(ops.square(fake_logits - 1.0))
+        return 0.5 * ops.mean(ops.square(ops.convert_to_tensor(fake_logits) - 1.0))
 
 
 @_register
@@ -210,10 +218,12 @@ class RelativisticLoss(AdversarialLoss):
     supports_label_smoothing = True
 
     def discriminator_loss(self, real_logits, fake_logits):
+        real_logits, fake_logits = _tensors(real_logits, fake_logits)
         return binary_cross_entropy_with_logits(real_logits - fake_logits, self.real_target)
 
     def generator_loss(self, fake_logits, real_logits=None):
         _require_real(self, real_logits)
+        fake_logits, real_logits = _tensors(fake_logits, real_logits)
         return binary_cross_entropy_with_logits(fake_logits - real_logits, 1.0)
 
 
@@ -232,6 +242,7 @@ class RelativisticAverageLoss(AdversarialLoss):
     supports_label_smoothing = True
 
     def discriminator_loss(self, real_logits, fake_logits):
+        real_logits, fake_logits = _tensors(real_logits, fake_logits)
         real_rel = real_logits - ops.mean(fake_logits)
         fake_rel = fake_logits - ops.mean(real_logits)
         return binary_cross_entropy_with_logits(
@@ -240,6 +251,7 @@ class RelativisticAverageLoss(AdversarialLoss):
 
     def generator_loss(self, fake_logits, real_logits=None):
         _require_real(self, real_logits)
+        fake_logits, real_logits = _tensors(fake_logits, real_logits)
         real_rel = real_logits - ops.mean(fake_logits)
         fake_rel = fake_logits - ops.mean(real_logits)
         return binary_cross_entropy_with_logits(

@@ -39,8 +39,10 @@ def _name_optimizer(optimizer, name):
     (`learning_rate_generator_optimizer`, ...) tell them apart."""
     if optimizer.built:
         return optimizer
-    default = re.sub(r"(?<!^)(?=[A-Z])", "_", type(optimizer).__name__).lower()
-    if optimizer.name == default or optimizer.name.startswith(default + "_"):
+    # Keras names an unnamed optimizer after its class: "adam", "adam_1", "rm_sprop".
+    default = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", type(optimizer).__name__)
+    default = re.sub(r"([a-z])([A-Z])", r"\1_\2", default).lower()
+    if re.fullmatch(re.escape(default) + r"(_\d+)?", optimizer.name):
         optimizer.name = name
     return optimizer
 

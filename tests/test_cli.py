@@ -1,0 +1,100 @@
+"""The keras-gan command, run as a user would (a child process)."""
+
+import csv
+import json
+import os
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import BACKEND, ROOT, assert_ok, run_python
+
+
+
+def keras_gan_cli(*args, timeout=600):
+    import subprocess
+
+    env = dict(os.environ, KERAS_BACKEND=BACKEND)
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # the CLI must keep stderr clean by itself
+    return subprocess.run([sys.executable, "-m", "keras_gan", *map(str, args)], env=env,
+                          capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    result = keras_gan_cli("train", "gan", "--data", "ring", "--epochs", "1", "--samples",
+                           "2000", "--batch-size", "100", "--out", out, "--seed", "3")
+    assert_ok(result)
+    return out, result
+
+
+@pytest.mark.slow
+def test_train_writes_its_outputs(trained_run):
+    out, result = trained_run
+    assert sorted(os.listdir(out)) == ["history.csv", "metrics.json", "model.keras", "samples.png"]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert set(metrics) >= {"modes", "high_quality", "reverse_kl", "train_seconds", "backend"}
+    assert metrics["backend"] == BACKEND and 0 <= metrics["modes"] <= 8
+    rows = list(csv.DictReader(open(out / "history.csv")))
+    assert len(rows) == 1 and {"d_loss", "g_loss", "d_real", "d_fake"} <= set(rows[0])
+    assert (out / "samples.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "modes" in result.stdout and "d_loss" in result.stdout  # Keras progress output
+
+
+@pytest.mark.slow
+def test_sample_and_export(trained_run, tmp_path):
+    out, _ = trained_run
+    npy = tmp_path / "s.npy"
+    assert_ok(keras_gan_cli("sample", out / "model.keras", "-n", "17", "-o", npy, "--seed", "1"))
+    samples = np.load(npy)
+    assert samples.shape == (17, 2) and np.isfinite(samples).all()
+    png = tmp_path / "s.png"
+    assert_ok(keras_gan_cli("sample", out / "model.keras", "-n", "50", "-o", png))
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    export = tmp_path / "exported"
+    result = keras_gan_cli("export", out / "model.keras", export)
+    assert_ok(result)
+    assert (export / "saved_model.pb").exists()
+    check = run_python(
+        "import numpy as np, tensorflow as tf\n"
+        f"f = tf.saved_model.load({str(export)!r}).signatures['serving_default']\n"
+        "z = np.random.default_rng(1).standard_normal((17, 2)).astype('float32')\n"
+        f"np.testing.assert_allclose(f(latent=z)['samples'].numpy(), np.load({str(npy)!r}),"
+        " rtol=1e-5, atol=1e-6)\n", backend="tensorflow")
+    assert_ok(check)
+
+
+@pytest.mark.parametrize("args,message", [
+    (("train", "dcgan", "--out", "x"), "invalid choice: 'dcgan'"),
+    (("train", "gan", "--epochs", "0", "--out", "x"), "expected a positive integer"),
+    (("train", "gan", "--data", "spiral", "--out", "x"), "invalid choice: 'spiral'"),
+    (("train", "gan"), "the following arguments are required: --out"),
+    (("sample", "missing.keras", "-o", "x.npy"), "model file not found: missing.keras"),
+    (("export", "missing.keras", "out"), "model file not found"),
+    (("sample", "missing.keras", "-o", "x.txt"), "output must end in .npy or .png"),
+    (("frobnicate",), "invalid choice: 'frobnicate'"),
+])
+def test_bad_arguments_are_one_line_and_exit_2(args, message):
+    result = keras_gan_cli(*args)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and lines[0].startswith("keras-gan: error:"), \
+        result.stderr
+
+
+def test_corrupt_model_files(tmp_path):
+    garbage = tmp_path / "garbage.keras"
+    garbage.write_bytes(os.urandom(1000))
+    import zipfile
+
+    broken = tmp_path / "broken.keras"
+    with zipfile.ZipFile(broken, "w") as z:
+        z.writestr("config.json", "{truncated")
+    for path, message in ((garbage, "not a .keras model file"), (broken, "cannot load model file")):
+        result = keras_gan_cli("sample", path, "-o", tmp_path / "x.npy")
+        assert result.returncode == 2
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and message in lines[0], result.stderr
+        assert not (tmp_path / "x.npy").exists()
