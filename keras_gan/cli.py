@@ -9,12 +9,10 @@ code 2 (set KERAS_GAN_DEBUG=1 for the traceback).
 """
 
 import argparse
-import csv
 import json
 import math
 import os
 import sys
-import time
 import zipfile
 
 EXIT_USAGE = 2
@@ -104,24 +102,18 @@ def cmd_train(args):
     from keras_gan import recipes, visualize
 
     os.makedirs(args.out, exist_ok=True)
-    mixture, x = recipes.mixture_data(args.data, n=args.samples, seed=args.seed)
-    model = recipes.mixture_model(args.model, packing=args.packing, seed=args.seed)
-    batch_size = args.batch_size * args.packing * model.discriminator_steps
-    if batch_size > len(x):
-        raise CLIError(f"--batch-size needs {batch_size} samples per step but --samples is {len(x)}")
     verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
-    history_path = os.path.join(args.out, "history.csv")
-    start = time.perf_counter()
-    model.fit(
-        x, batch_size=batch_size, epochs=args.epochs, shuffle=True, verbose=verbose,
-        callbacks=[keras.callbacks.CSVLogger(history_path)],
-    )
-    seconds = time.perf_counter() - start
+    try:
+        model, mixture, metrics = recipes.train_on_mixture(
+            args.model, data=args.data, epochs=args.epochs, batch_size=args.batch_size,
+            packing=args.packing, samples=args.samples, seed=args.seed, verbose=verbose,
+            callbacks=[keras.callbacks.CSVLogger(os.path.join(args.out, "history.csv"))],
+        )
+    except ValueError as e:
+        raise CLIError(str(e)) from e
     samples = model.generate(2500, seed=args.seed)
-    metrics = mixture.evaluate(samples)
     metrics.update(model=args.model, data=args.data, packing=args.packing, epochs=args.epochs,
-                   batch_size=batch_size, seed=args.seed, train_seconds=round(seconds, 2),
-                   backend=keras.backend.backend(), evaluated_samples=len(samples))
+                   seed=args.seed, backend=keras.backend.backend(), evaluated_samples=len(samples))
     with open(os.path.join(args.out, "metrics.json"), "w") as f:
         json.dump({k: _json_number(v) for k, v in metrics.items()}, f, indent=2)
     visualize.scatter_plot(samples, centers=mixture.centers).save(

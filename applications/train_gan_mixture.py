@@ -1,0 +1,44 @@
+"""Train a GAN, WGAN-GP or PacGAN on the embedded 2D ring or grid and plot its samples.
+
+    KERAS_BACKEND=jax python applications/train_gan_mixture.py --model gan --packing 2 \
+        --data ring --epochs 10 --out runs/ring_pacgan2
+
+The same as `keras-gan train`, written out so that it can be copied and changed: the
+whole experiment is `keras_gan.recipes.train_on_mixture`.
+"""
+
+import argparse
+import json
+import os
+
+import keras
+
+from keras_gan import recipes, visualize
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", choices=sorted(recipes.MIXTURE_MODELS), default="gan")
+    parser.add_argument("--data", choices=("ring", "grid"), default="ring")
+    parser.add_argument("--packing", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--samples", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default="runs/mixture")
+    args = parser.parse_args()
+
+    os.makedirs(args.out, exist_ok=True)
+    model, mixture, metrics = recipes.train_on_mixture(
+        args.model, data=args.data, epochs=args.epochs, batch_size=args.batch_size,
+        packing=args.packing, samples=args.samples, seed=args.seed, verbose=2,
+        callbacks=[keras.callbacks.CSVLogger(os.path.join(args.out, "history.csv"))])
+    print(json.dumps(metrics, indent=2))
+    samples = model.generate(2500, seed=args.seed)
+    visualize.scatter_plot(samples, centers=mixture.centers).save(
+        os.path.join(args.out, "samples.png"))
+    model.save(os.path.join(args.out, "model.keras"))
+
+
+if __name__ == "__main__":
+    main()
