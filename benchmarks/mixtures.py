@@ -40,10 +40,27 @@ reverse KL, mean over runs):
 """
 
 
-def run_one(backend, model, data, packing, seed, epochs, batch_size, samples):
-    """Trains one configuration in a fresh process; returns its metrics dict."""
-    config = dict(model=model, data=data, packing=packing, seed=seed, epochs=epochs,
-                  batch_size=batch_size, samples=samples)
+def load_cache(path):
+    """Finished runs, keyed by their configuration (runs are appended as they end)."""
+    cache = {}
+    if path and os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                if line.strip():
+                    record = json.loads(line)
+                    cache[json.dumps(record["config"], sort_keys=True)] = record["metrics"]
+    return cache
+
+
+def run_one(backend, model, data, packing, seed, epochs, batch_size, samples, cache=None,
+            cache_path=None):
+    """Trains one configuration in a fresh process (or takes it from the cache of finished
+    runs); returns its metrics dict."""
+    config = dict(backend=backend, model=model, data=data, packing=packing, seed=seed,
+                  epochs=epochs, batch_size=batch_size, samples=samples)
+    key = json.dumps(config, sort_keys=True)
+    if cache is not None and key in cache:
+        return cache[key]
     env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2")
     start = time.perf_counter()
     result = subprocess.run([sys.executable, __file__, "--worker", json.dumps(config)],
@@ -52,6 +69,9 @@ def run_one(backend, model, data, packing, seed, epochs, batch_size, samples):
         raise RuntimeError(f"run {config} on {backend} failed:\n{result.stderr[-2000:]}")
     metrics = json.loads(result.stdout.strip().splitlines()[-1])
     metrics["process_seconds"] = time.perf_counter() - start
+    if cache_path:
+        with open(cache_path, "a") as f:
+            f.write(json.dumps({"config": config, "metrics": metrics}) + "\n")
     return metrics
 
 
@@ -59,6 +79,7 @@ def worker(config):
     from keras_gan import recipes
 
     config = json.loads(config)
+    config.pop("backend")
     _, _, metrics = recipes.train_on_mixture(
         config["model"], data=config["data"], epochs=config["epochs"],
         batch_size=config["batch_size"], packing=config["packing"],
@@ -88,9 +109,13 @@ def main():
     parser.add_argument("--speed-epochs", type=int, default=1,
                         help="epochs of the backend timing run (0 skips it)")
     parser.add_argument("--out", default=os.path.join(HERE, "results", "mixtures.md"))
+    parser.add_argument("--runs", default=os.path.join(HERE, "results", "mixtures_runs.jsonl"),
+                        help="every finished run is appended here; runs already there are "
+                             "reused, so an interrupted benchmark continues ('' disables)")
     args = parser.parse_args()
     if args.worker:
         return worker(args.worker)
+    cache = load_cache(args.runs)
 
     rows = []
     for label, model, packing in CONFIGS:
@@ -98,7 +123,7 @@ def main():
             runs = []
             for seed in range(args.seeds):
                 m = run_one(args.backend, model, data, packing, seed, args.epochs,
-                            args.batch_size, args.samples)
+                            args.batch_size, args.samples, cache, args.runs)
                 print(f"{label:8s} {data:4s} seed {seed}: modes {m['modes']}, HQ "
                       f"{100 * m['high_quality']:.1f}%, rev KL {m['reverse_kl']}, "
                       f"{m['train_seconds']:.0f}s", flush=True)
@@ -109,7 +134,7 @@ def main():
     if args.speed_epochs:
         for backend in BACKENDS:
             m = run_one(backend, "gan", "ring", 2, 0, args.speed_epochs, args.batch_size,
-                        args.samples)
+                        args.samples, cache, args.runs)
             steps = args.speed_epochs * -(-args.samples // m["fit_batch_size"])
             speed.append((backend, m["train_seconds"], steps / m["train_seconds"]))
             print(f"speed {backend}: {m['train_seconds']:.1f}s", flush=True)

@@ -44,6 +44,7 @@ def gradient_penalty(critic, real, fake, *, alpha=None, seed=None, target=1.0, e
     if alpha is None:
         shape = (ops.shape(real)[0],) + (1,) * (len(real.shape) - 1)
         alpha = keras.random.uniform(shape, dtype=real.dtype, seed=seed)
+    alpha = ops.cast(ops.convert_to_tensor(alpha), real.dtype)
     x_hat = real + alpha * (fake - real)
     grads = backend.input_gradient(critic, x_hat)
     norms = ops.sqrt(_per_sample_sum(grads) + epsilon)
