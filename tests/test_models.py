@@ -6,7 +6,7 @@ import pytest
 import keras
 
 import keras_gan
-from conftest import ring_data, tiny_model, tiny_networks
+from conftest import BACKEND, ring_data, tiny_model, tiny_networks
 
 
 def _snapshot(variables):
@@ -158,3 +158,16 @@ def test_bad_configuration_is_rejected_clearly():
         model.compile(opt, opt)
     with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
         model.generate_from(np.zeros((3, 5)))
+
+
+@pytest.mark.parametrize("options", [{"steps_per_execution": 2}, {"run_eagerly": True}])
+def test_fit_options_of_keras_keep_the_alternation(options):
+    model = tiny_model(discriminator_steps=2, compile=False, seed=12)
+    if BACKEND == "torch" and "steps_per_execution" in options:
+        with pytest.raises(ValueError, match="steps_per_execution"):  # a Keras limitation
+            model.compile(**options)
+        return
+    model.compile(**options)
+    model.fit(ring_data(4 * 20), batch_size=20, epochs=1, verbose=0)
+    assert int(model.generator_optimizer.iterations.numpy()) == 4
+    assert int(model.discriminator_optimizer.iterations.numpy()) == 8
