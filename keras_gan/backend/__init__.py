@@ -21,20 +21,20 @@ Every other module of the library calls these and `keras.ops`; none of them asks
 which backend is running.
 """
 
+import importlib
+
 import keras
 
-_BACKEND = keras.backend.backend()
+name = keras.backend.backend()
 
-if _BACKEND == "tensorflow":
-    from keras_gan.backend.tensorflow import *  # noqa: F401,F403
-elif _BACKEND == "jax":
-    from keras_gan.backend.jax import *  # noqa: F401,F403
-elif _BACKEND == "torch":
-    from keras_gan.backend.torch import *  # noqa: F401,F403
-else:
+if name not in ("tensorflow", "jax", "torch"):
     raise ImportError(
         f"keras_gan supports the tensorflow, jax and torch backends of Keras; "
-        f"KERAS_BACKEND is {_BACKEND!r}."
+        f"KERAS_BACKEND is {name!r}."
     )
 
-name = _BACKEND
+_API = ("EXPORT_ENDPOINT_KWARGS", "NATIVE_SAVED_MODEL_EXPORT", "apply_gradients",
+        "input_gradient", "no_grad", "run_step", "value_and_grad")
+_implementation = importlib.import_module(f"keras_gan.backend.{name}")
+globals().update({key: getattr(_implementation, key) for key in _API})
+__all__ = ["name", *_API]

@@ -19,16 +19,6 @@ import jax.numpy as jnp
 from keras import StatelessScope
 from keras.src.backend.common.stateless_scope import get_stateless_scope
 
-__all__ = [
-    "EXPORT_ENDPOINT_KWARGS",
-    "NATIVE_SAVED_MODEL_EXPORT",
-    "apply_gradients",
-    "input_gradient",
-    "no_grad",
-    "run_step",
-    "value_and_grad",
-]
-
 # extra arguments of ExportArchive.add_endpoint
 EXPORT_ENDPOINT_KWARGS = {"jax2tf_kwargs": {"native_serialization_platforms": ("cpu", "cuda")}}
 

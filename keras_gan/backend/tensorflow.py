@@ -4,16 +4,6 @@ import contextlib
 
 import tensorflow as tf
 
-__all__ = [
-    "EXPORT_ENDPOINT_KWARGS",
-    "NATIVE_SAVED_MODEL_EXPORT",
-    "apply_gradients",
-    "input_gradient",
-    "no_grad",
-    "run_step",
-    "value_and_grad",
-]
-
 # extra arguments of ExportArchive.add_endpoint
 EXPORT_ENDPOINT_KWARGS = {}
 

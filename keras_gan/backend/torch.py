@@ -2,16 +2,6 @@
 
 import torch
 
-__all__ = [
-    "EXPORT_ENDPOINT_KWARGS",
-    "NATIVE_SAVED_MODEL_EXPORT",
-    "apply_gradients",
-    "input_gradient",
-    "no_grad",
-    "run_step",
-    "value_and_grad",
-]
-
 # `ExportArchive.track` / `add_endpoint` are not implemented for torch in Keras 3.15:
 # keras_gan.export reloads the generator under TensorFlow in a child process.
 # extra arguments of ExportArchive.add_endpoint
