@@ -53,6 +53,8 @@ def build_parser():
                        help="size of the training set drawn from the mixture")
     train.add_argument("--out", required=True, help="output directory")
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--overwrite", action="store_true",
+                       help="replace the run already in --out")
     train.add_argument("--verbose", type=int, choices=(0, 1, 2), default=None,
                        help="Keras verbosity (default: progress bar on a terminal, "
                             "one line per epoch otherwise)")
@@ -87,9 +89,10 @@ def _load_model(path):
     return model
 
 
-def _one_line(error):
+def _one_line(error, limit=300):
     text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__
+    line = text[0] if text else type(error).__name__
+    return line if len(line) <= limit else line[:limit] + " ..."
 
 
 def _json_number(value):
@@ -101,6 +104,9 @@ def cmd_train(args):
 
     from keras_gan import recipes, visualize
 
+    if os.path.exists(os.path.join(args.out, "model.keras")) and not args.overwrite:
+        raise CLIError(f"{args.out} already holds a trained model; choose another --out "
+                       "or pass --overwrite")
     os.makedirs(args.out, exist_ok=True)
     verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
     try:

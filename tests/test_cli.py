@@ -84,6 +84,16 @@ def test_bad_arguments_are_one_line_and_exit_2(args, message):
         result.stderr
 
 
+@pytest.mark.slow
+def test_train_does_not_overwrite_a_run(trained_run):
+    out, _ = trained_run
+    before = (out / "model.keras").read_bytes()
+    result = keras_gan_cli("train", "gan", "--epochs", "1", "--samples", "200", "--out", out)
+    assert result.returncode == 2 and "already holds a trained model" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert (out / "model.keras").read_bytes() == before
+
+
 def test_corrupt_model_files(tmp_path):
     garbage = tmp_path / "garbage.keras"
     garbage.write_bytes(os.urandom(1000))
