@@ -17,12 +17,20 @@ import contextlib
 import jax
 import jax.numpy as jnp
 from keras import StatelessScope
-from keras.src.backend.common.stateless_scope import get_stateless_scope
 
 # extra arguments of ExportArchive.add_endpoint
 EXPORT_ENDPOINT_KWARGS = {"jax2tf_kwargs": {"native_serialization_platforms": ("cpu", "cuda")}}
 
 NATIVE_SAVED_MODEL_EXPORT = True
+
+
+# The scopes of the step being traced, innermost last. Every stateless scope of a
+# keras_gan step is one of ours, so the innermost one is known without asking Keras.
+_open_scopes = []
+
+
+def _current_scope():
+    return _open_scopes[-1] if _open_scopes else None
 
 
 class _RecordingScope(StatelessScope):
@@ -32,6 +40,14 @@ class _RecordingScope(StatelessScope):
         super().__init__()
         self.state_mapping = dict(mapping)
         self.assigned = {}
+
+    def __enter__(self):
+        _open_scopes.append(self)
+        return super().__enter__()
+
+    def __exit__(self, *exc):
+        _open_scopes.pop()
+        return super().__exit__(*exc)
 
     def add_update(self, update):
         variable, value = update
@@ -66,7 +82,7 @@ def run_step(model, step_fn, state, data):
 
 def _in_child_scope(fn):
     """Runs `fn()` in a scope that sees the current values and returns its updates."""
-    parent = get_stateless_scope()
+    parent = _current_scope()
     child = _RecordingScope(parent.state_mapping if parent is not None else {})
     with child:
         out = fn()
@@ -74,7 +90,7 @@ def _in_child_scope(fn):
 
 
 def _write_back(updates, assigned):
-    parent = get_stateless_scope()
+    parent = _current_scope()
     if parent is not None:
         for key, value in updates.items():
             parent.add_update((assigned[key], value))
@@ -84,7 +100,7 @@ def _write_back(updates, assigned):
 
 
 def value_and_grad(loss_fn, variables):
-    parent = get_stateless_scope()
+    parent = _current_scope()
     initial = [
         (parent.get_current_value(v) if parent is not None else None) for v in variables
     ]
@@ -93,7 +109,7 @@ def value_and_grad(loss_fn, variables):
 
     def wrapped(values):
         def call():
-            scope = get_stateless_scope()
+            scope = _current_scope()
             for v, value in zip(variables, values):
                 scope.state_mapping[id(v)] = value
             return loss_fn()
