@@ -1,7 +1,7 @@
 """Train a GAN, WGAN-GP or PacGAN on the embedded 2D ring or grid and plot its samples.
 
     KERAS_BACKEND=jax python applications/train_gan_mixture.py --model gan --packing 2 \
-        --data ring --epochs 10 --out runs/ring_pacgan2
+        --data grid --epochs 20 --out runs/grid_pacgan2
 
 The same as `keras-gan train`, written out so that it can be copied and changed: the
 whole experiment is `keras_gan.recipes.train_on_mixture`.
@@ -20,10 +20,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", choices=sorted(recipes.MIXTURE_MODELS), default="gan")
     parser.add_argument("--data", choices=("ring", "grid"), default="ring")
-    parser.add_argument("--packing", type=int, default=2)
-    parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--batch-size", type=int, default=100)
-    parser.add_argument("--samples", type=int, default=100_000)
+    parser.add_argument("--packing", type=int, default=2, help="PacGAN degree")
+    parser.add_argument("--loss", default=None, help="adversarial loss of 'gan'")
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--batch-size", type=int, default=100,
+                        help="discriminator decisions per discriminator update")
+    parser.add_argument("--epoch-size", type=int, default=100_000,
+                        help="real discriminator decisions per epoch")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="runs/mixture")
     args = parser.parse_args()
@@ -31,7 +34,8 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     model, mixture, metrics = recipes.train_on_mixture(
         args.model, data=args.data, epochs=args.epochs, batch_size=args.batch_size,
-        packing=args.packing, samples=args.samples, seed=args.seed, verbose=2,
+        packing=args.packing, decisions=args.epoch_size, seed=args.seed, loss=args.loss,
+        verbose=2,
         callbacks=[keras.callbacks.CSVLogger(os.path.join(args.out, "history.csv"))])
     print(json.dumps(metrics, indent=2))
     samples = model.generate(2500, seed=args.seed)

@@ -1,6 +1,7 @@
 """The `keras-gan` command (also `python -m keras_gan`).
 
     keras-gan train gan|wgan|wgan_gp --data ring|grid --epochs N --batch-size B --out DIR
+                    [--packing M] [--loss NAME] [--seed S]
     keras-gan sample MODEL.keras -n N -o out.npy|out.png [--seed S]
     keras-gan export MODEL.keras DIR
 
@@ -44,13 +45,18 @@ def build_parser():
     train = sub.add_parser("train", help="train a GAN on an embedded dataset")
     train.add_argument("model", choices=("gan", "wgan", "wgan_gp"))
     train.add_argument("--data", choices=("ring", "grid"), default="ring")
-    train.add_argument("--epochs", type=_positive_int, default=10)
+    train.add_argument("--epochs", type=_positive_int, default=20)
     train.add_argument("--batch-size", type=_positive_int, default=100,
-                       help="samples per discriminator decision step; multiplied by "
-                            "--packing and the discriminator steps (default 100)")
+                       help="discriminator decisions per discriminator update (default 100); "
+                            "each decision judges --packing samples")
     train.add_argument("--packing", type=_positive_int, default=1, help="PacGAN degree")
-    train.add_argument("--samples", type=_positive_int, default=100_000,
-                       help="size of the training set drawn from the mixture")
+    train.add_argument("--loss", default=None,
+                       help="adversarial loss of 'gan': non_saturating (default), minimax, "
+                            "least_squares, hinge, relativistic, relativistic_average, "
+                            "wasserstein")
+    train.add_argument("--epoch-size", type=_positive_int, default=100_000,
+                       help="real discriminator decisions per epoch (default 100000, as in "
+                            "PacGAN); the training set holds --packing times as many samples")
     train.add_argument("--out", required=True, help="output directory")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--overwrite", action="store_true",
@@ -99,26 +105,42 @@ def _json_number(value):
     return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
+def _check_train_args(args):
+    """Rejects a bad combination of arguments before anything is trained."""
+    if os.path.exists(os.path.join(args.out, "model.keras")) and not args.overwrite:
+        raise CLIError(f"{args.out} already holds a trained model; choose another --out "
+                       "or pass --overwrite")
+    if args.batch_size > args.epoch_size:
+        raise CLIError(f"--batch-size {args.batch_size} is larger than --epoch-size "
+                       f"{args.epoch_size}")
+    if args.loss is not None:
+        if args.model != "gan":
+            raise CLIError(f"--loss applies to 'gan' only; {args.model} has a fixed loss")
+        from keras_gan import losses
+
+        try:
+            losses.get(args.loss)
+        except ValueError as e:
+            raise CLIError(str(e)) from e
+
+
 def cmd_train(args):
+    _check_train_args(args)
     import keras
 
     from keras_gan import recipes, visualize
 
-    if os.path.exists(os.path.join(args.out, "model.keras")) and not args.overwrite:
-        raise CLIError(f"{args.out} already holds a trained model; choose another --out "
-                       "or pass --overwrite")
     os.makedirs(args.out, exist_ok=True)
     verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
-    try:
-        model, mixture, metrics = recipes.train_on_mixture(
-            args.model, data=args.data, epochs=args.epochs, batch_size=args.batch_size,
-            packing=args.packing, samples=args.samples, seed=args.seed, verbose=verbose,
-            callbacks=[keras.callbacks.CSVLogger(os.path.join(args.out, "history.csv"))],
-        )
-    except ValueError as e:
-        raise CLIError(str(e)) from e
+    model, mixture, metrics = recipes.train_on_mixture(
+        args.model, data=args.data, epochs=args.epochs, batch_size=args.batch_size,
+        packing=args.packing, decisions=args.epoch_size, seed=args.seed, loss=args.loss,
+        verbose=verbose,
+        callbacks=[keras.callbacks.CSVLogger(os.path.join(args.out, "history.csv"))],
+    )
     samples = model.generate(2500, seed=args.seed)
-    metrics.update(model=args.model, data=args.data, packing=args.packing, epochs=args.epochs,
+    metrics.update(model=args.model, loss=model.adversarial_loss.name, data=args.data,
+                   packing=args.packing, epochs=args.epochs,
                    seed=args.seed, backend=keras.backend.backend(), evaluated_samples=len(samples))
     with open(os.path.join(args.out, "metrics.json"), "w") as f:
         json.dump({k: _json_number(v) for k, v in metrics.items()}, f, indent=2)

@@ -24,8 +24,9 @@ def keras_gan_cli(*args, timeout=600):
 @pytest.fixture(scope="module")
 def trained_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
-    result = keras_gan_cli("train", "gan", "--data", "ring", "--epochs", "1", "--samples",
-                           "2000", "--batch-size", "100", "--out", out, "--seed", "3")
+    result = keras_gan_cli("train", "gan", "--data", "ring", "--epochs", "1", "--epoch-size",
+                           "2000", "--batch-size", "100", "--packing", "2", "--loss",
+                           "least_squares", "--out", out, "--seed", "3")
     assert_ok(result)
     return out, result
 
@@ -37,6 +38,8 @@ def test_train_writes_its_outputs(trained_run):
     metrics = json.loads((out / "metrics.json").read_text())
     assert set(metrics) >= {"modes", "high_quality", "reverse_kl", "train_seconds", "backend"}
     assert metrics["backend"] == BACKEND and 0 <= metrics["modes"] <= 8
+    assert metrics["loss"] == "least_squares" and metrics["packing"] == 2
+    assert metrics["steps"] == 20 and metrics["fit_batch_size"] == 200  # 2000 decisions / 100
     rows = list(csv.DictReader(open(out / "history.csv")))
     assert len(rows) == 1 and {"d_loss", "g_loss", "d_real", "d_fake"} <= set(rows[0])
     assert (out / "samples.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -74,6 +77,10 @@ def test_sample_and_export(trained_run, tmp_path):
     (("sample", "missing.keras", "-o", "x.npy"), "model file not found: missing.keras"),
     (("export", "missing.keras", "out"), "model file not found"),
     (("sample", "missing.keras", "-o", "x.txt"), "output must end in .npy or .png"),
+    (("train", "gan", "--loss", "nope", "--out", "x"), "Unknown adversarial loss 'nope'"),
+    (("train", "wgan_gp", "--loss", "hinge", "--out", "x"), "--loss applies to 'gan' only"),
+    (("train", "gan", "--batch-size", "500", "--epoch-size", "100", "--out", "x"),
+     "--batch-size 500 is larger than --epoch-size 100"),
     (("frobnicate",), "invalid choice: 'frobnicate'"),
 ])
 def test_bad_arguments_are_one_line_and_exit_2(args, message):
@@ -88,7 +95,7 @@ def test_bad_arguments_are_one_line_and_exit_2(args, message):
 def test_train_does_not_overwrite_a_run(trained_run):
     out, _ = trained_run
     before = (out / "model.keras").read_bytes()
-    result = keras_gan_cli("train", "gan", "--epochs", "1", "--samples", "200", "--out", out)
+    result = keras_gan_cli("train", "gan", "--epochs", "1", "--epoch-size", "200", "--out", out)
     assert result.returncode == 2 and "already holds a trained model" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert (out / "model.keras").read_bytes() == before

@@ -14,7 +14,8 @@ def _hidden(units):
 
 
 def mlp_generator(latent_dim, output_dim, hidden_units=(128, 128), activation="relu",
-                  batch_norm=False, output_activation=None, name="generator"):
+                  batch_norm=False, output_activation=None, kernel_initializer="glorot_uniform",
+                  name="generator"):
     """Fully connected generator `z -> x`.
 
     Args:
@@ -25,6 +26,8 @@ def mlp_generator(latent_dim, output_dim, hidden_units=(128, 128), activation="r
         batch_norm: BatchNormalization after each hidden layer (PacGAN's generator).
         output_activation: e.g. `"tanh"` or `"sigmoid"` for bounded data, None for 2D
             mixtures.
+        kernel_initializer: initializer of every weight matrix (PacGAN's experiments
+            draw them from N(0, 0.02)).
         name: model name.
 
     Returns:
@@ -34,16 +37,19 @@ def mlp_generator(latent_dim, output_dim, hidden_units=(128, 128), activation="r
     z = keras.Input((int(latent_dim),), name="latent")
     x = z
     for i, units in enumerate(_hidden(hidden_units)):
-        x = keras.layers.Dense(units, use_bias=not batch_norm, name=f"dense_{i}")(x)
+        x = keras.layers.Dense(units, use_bias=not batch_norm,
+                               kernel_initializer=kernel_initializer, name=f"dense_{i}")(x)
         if batch_norm:
             x = keras.layers.BatchNormalization(name=f"batch_norm_{i}")(x)
         x = keras.layers.Activation(activation, name=f"{activation}_{i}")(x)
-    x = keras.layers.Dense(int(output_dim), activation=output_activation, name="samples")(x)
+    x = keras.layers.Dense(int(output_dim), activation=output_activation,
+                           kernel_initializer=kernel_initializer, name="samples")(x)
     return keras.Model(z, x, name=name)
 
 
 def mlp_discriminator(input_dim, hidden_units=(128, 128), activation="leaky_relu",
-                      dropout=0.0, packing=1, maxout_pieces=None, name="discriminator"):
+                      dropout=0.0, packing=1, maxout_pieces=None,
+                      kernel_initializer="glorot_uniform", name="discriminator"):
     """Fully connected discriminator `x -> logit`.
 
     Args:
@@ -55,6 +61,7 @@ def mlp_discriminator(input_dim, hidden_units=(128, 128), activation="leaky_relu
             concatenated, input size `m * input_dim`.
         maxout_pieces: if set, hidden layers are maxout units with that many pieces
             (Goodfellow et al. 2014; PacGAN used 5).
+        kernel_initializer: initializer of every weight matrix.
         name: model name.
 
     Returns:
@@ -69,10 +76,12 @@ def mlp_discriminator(input_dim, hidden_units=(128, 128), activation="leaky_relu
     x = x_in
     for i, units in enumerate(_hidden(hidden_units)):
         if maxout_pieces:
-            x = Maxout(units, pieces=maxout_pieces, name=f"maxout_{i}")(x)
+            x = Maxout(units, pieces=maxout_pieces, kernel_initializer=kernel_initializer,
+                       name=f"maxout_{i}")(x)
         else:
-            x = keras.layers.Dense(units, activation=activation, name=f"dense_{i}")(x)
+            x = keras.layers.Dense(units, activation=activation,
+                                   kernel_initializer=kernel_initializer, name=f"dense_{i}")(x)
         if dropout:
             x = keras.layers.Dropout(dropout, name=f"dropout_{i}")(x)
-    logits = keras.layers.Dense(1, name="logits")(x)
+    logits = keras.layers.Dense(1, kernel_initializer=kernel_initializer, name="logits")(x)
     return keras.Model(x_in, logits, name=name)
