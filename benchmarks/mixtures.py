@@ -29,8 +29,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 BACKENDS = ("tensorflow", "jax", "torch")
 
 # (label, model, packing)
-CONFIGS = [("GAN", "gan", 1), ("WGAN-GP", "wgan_gp", 1), ("PacGAN2", "gan", 2),
-           ("PacGAN4", "gan", 4)]
+CONFIGS = [("PacGAN2", "gan", 2), ("PacGAN4", "gan", 4), ("GAN", "gan", 1),
+           ("WGAN-GP", "wgan_gp", 1)]
 
 PUBLISHED = """\
 Published rows (2500 samples each; VEEGAN Table 1 and PacGAN Table 1; modes / high-quality % /

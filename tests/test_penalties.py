@@ -40,6 +40,32 @@ def test_gradient_penalty_matches_numpy(numpy_rng):
                                gp_reference(real, fake, alpha, w, 0.7), rtol=1e-5)
 
 
+@pytest.mark.parametrize("scale", [100.0, 1e-4])
+def test_gradient_penalty_at_extreme_gradients(scale, numpy_rng):
+    # Critic gradients of norm ~ 170 (weights of +-100) or ~ 2e-4: the penalty is finite
+    # and matches float64, as are its gradients with respect to the critic's weights.
+    w = scale * np.sign(numpy_rng.normal(size=3))
+    real = numpy_rng.normal(size=(8, 3))
+    fake = numpy_rng.normal(size=(8, 3))
+    alpha = numpy_rng.uniform(size=(8, 1))
+    layer = keras.layers.Dense(1)
+    layer.build((None, 3))
+    layer.kernel.assign(w[:, None].astype("float32"))
+
+    def loss_fn():
+        gp = losses.gradient_penalty(layer, real.astype("float32"), fake.astype("float32"),
+                                     alpha=alpha.astype("float32"))
+        return gp, gp
+
+    loss, _, grads = backend.value_and_grad(loss_fn, [layer.kernel])
+    norm = np.sqrt(np.sum(w ** 2) + 1e-12)
+    value = float(ops.convert_to_numpy(ops.stop_gradient(loss)))
+    np.testing.assert_allclose(value, (norm - 1) ** 2, rtol=1e-5)
+    grad = ops.convert_to_numpy(grads[0])[:, 0]
+    assert np.all(np.isfinite(grad))
+    np.testing.assert_allclose(grad, 2 * (norm - 1) * w / norm, rtol=1e-4, atol=1e-6)
+
+
 def test_gradient_penalty_draws_one_alpha_per_sample():
     # With a purely quadratic critic, grad = c x_hat: a per-sample alpha in [0, 1] puts
     # every x_hat on its own real-fake segment; check the penalty lies within the range

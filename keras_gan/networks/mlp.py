@@ -6,6 +6,15 @@ import keras
 from keras_gan.layers import Maxout
 
 
+def _initializer(spec):
+    """A fresh initializer for one layer. Keras draws the same values every time one
+    unseeded initializer instance is called, so layers that shared one instance would
+    all start from the same draw; a copy made from its config gets a seed of its own
+    (an initializer given an explicit seed keeps it)."""
+    init = keras.initializers.get(spec)
+    return type(init).from_config(init.get_config())
+
+
 def _hidden(units):
     units = tuple(int(u) for u in units)
     if not units or min(units) < 1:
@@ -38,12 +47,13 @@ def mlp_generator(latent_dim, output_dim, hidden_units=(128, 128), activation="r
     x = z
     for i, units in enumerate(_hidden(hidden_units)):
         x = keras.layers.Dense(units, use_bias=not batch_norm,
-                               kernel_initializer=kernel_initializer, name=f"dense_{i}")(x)
+                               kernel_initializer=_initializer(kernel_initializer),
+                               name=f"dense_{i}")(x)
         if batch_norm:
             x = keras.layers.BatchNormalization(name=f"batch_norm_{i}")(x)
         x = keras.layers.Activation(activation, name=f"{activation}_{i}")(x)
     x = keras.layers.Dense(int(output_dim), activation=output_activation,
-                           kernel_initializer=kernel_initializer, name="samples")(x)
+                           kernel_initializer=_initializer(kernel_initializer), name="samples")(x)
     return keras.Model(z, x, name=name)
 
 
@@ -76,12 +86,14 @@ def mlp_discriminator(input_dim, hidden_units=(128, 128), activation="leaky_relu
     x = x_in
     for i, units in enumerate(_hidden(hidden_units)):
         if maxout_pieces:
-            x = Maxout(units, pieces=maxout_pieces, kernel_initializer=kernel_initializer,
-                       name=f"maxout_{i}")(x)
+            x = Maxout(units, pieces=maxout_pieces,
+                       kernel_initializer=_initializer(kernel_initializer), name=f"maxout_{i}")(x)
         else:
             x = keras.layers.Dense(units, activation=activation,
-                                   kernel_initializer=kernel_initializer, name=f"dense_{i}")(x)
+                                   kernel_initializer=_initializer(kernel_initializer),
+                               name=f"dense_{i}")(x)
         if dropout:
             x = keras.layers.Dropout(dropout, name=f"dropout_{i}")(x)
-    logits = keras.layers.Dense(1, kernel_initializer=kernel_initializer, name="logits")(x)
+    logits = keras.layers.Dense(1, kernel_initializer=_initializer(kernel_initializer),
+                                name="logits")(x)
     return keras.Model(x_in, logits, name=name)

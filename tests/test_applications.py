@@ -1,0 +1,26 @@
+"""The scripts in applications/, run as a user runs them, in a fast mode."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import BACKEND, ROOT
+
+
+@pytest.mark.slow
+def test_train_gan_mixture(tmp_path):
+    script = os.path.join(ROOT, "applications", "train_gan_mixture.py")
+    out = tmp_path / "run"
+    env = dict(os.environ, KERAS_BACKEND=BACKEND, TF_CPP_MIN_LOG_LEVEL="2")
+    result = subprocess.run(
+        [sys.executable, script, "--data", "grid", "--packing", "2", "--epochs", "1",
+         "--epoch-size", "400", "--batch-size", "50", "--seed", "1", "--out", str(out)],
+        env=env, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert sorted(os.listdir(out)) == ["history.csv", "model.keras", "samples.png"]
+    metrics = json.loads(result.stdout[result.stdout.index("{"):])
+    assert metrics["steps"] == 8 and metrics["fit_batch_size"] == 100  # 400 / 50 decisions
+    assert 0 <= metrics["modes"] <= 25
