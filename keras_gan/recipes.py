@@ -64,7 +64,7 @@ def mixture_model(name, packing=1, seed=None, total_steps=None, loss=None):
     """
     cls = _model_class(name)
     if loss is not None and cls is not GAN:
-        raise ValueError(f"The {name} model has a fixed loss; --loss applies to 'gan' only.")
+        raise ValueError(f"The {name} model has a fixed loss; `loss` applies to 'gan' only.")
     if seed is not None:
         keras.utils.set_random_seed(seed)
     init = keras.initializers.RandomNormal(stddev=0.02)
