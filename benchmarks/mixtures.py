@@ -183,7 +183,7 @@ def main():
         f"PacGAN, a fifth of that for WGAN-GP. Metrics on 2500 samples: a sample is high "
         "quality within 3 std of its nearest mode, a mode is captured with at least one "
         "high-quality sample, reverse KL = KL(mode histogram of high-quality samples || "
-        "uniform). Wall time: `fit` on 2 CPU cores, one run at a time.",
+        f"uniform). Wall time: `fit` on {os.cpu_count()} CPU cores, one run at a time.",
         "",
         f"Mean +- standard error over {args.seeds} seeds:",
         "",

@@ -110,14 +110,17 @@ def _check_train_args(args):
     if os.path.exists(os.path.join(args.out, "model.keras")) and not args.overwrite:
         raise CLIError(f"{args.out} already holds a trained model; choose another --out "
                        "or pass --overwrite")
-    if args.batch_size > args.epoch_size:
-        raise CLIError(f"--batch-size {args.batch_size} is larger than --epoch-size "
+    from keras_gan import losses, recipes
+
+    # One training step consumes k discriminator minibatches (recipes.train_on_mixture).
+    k = recipes.discriminator_steps(args.model)
+    if args.batch_size * k > args.epoch_size:
+        per_step = f" times the {k} discriminator updates of {args.model}" if k > 1 else ""
+        raise CLIError(f"--batch-size {args.batch_size}{per_step} is larger than --epoch-size "
                        f"{args.epoch_size}")
     if args.loss is not None:
         if args.model != "gan":
             raise CLIError(f"--loss applies to 'gan' only; {args.model} has a fixed loss")
-        from keras_gan import losses
-
         try:
             losses.get(args.loss)
         except ValueError as e:

@@ -81,6 +81,8 @@ def test_sample_and_export(trained_run, tmp_path):
     (("train", "wgan_gp", "--loss", "hinge", "--out", "x"), "--loss applies to 'gan' only"),
     (("train", "gan", "--batch-size", "500", "--epoch-size", "100", "--out", "x"),
      "--batch-size 500 is larger than --epoch-size 100"),
+    (("train", "wgan_gp", "--batch-size", "100", "--epoch-size", "300", "--out", "x"),
+     "--batch-size 100 times the 5 discriminator updates of wgan_gp is larger than --epoch-size 300"),
     (("frobnicate",), "invalid choice: 'frobnicate'"),
 ])
 def test_bad_arguments_are_one_line_and_exit_2(args, message):

@@ -91,7 +91,7 @@ def mlp_discriminator(input_dim, hidden_units=(128, 128), activation="leaky_relu
         else:
             x = keras.layers.Dense(units, activation=activation,
                                    kernel_initializer=_initializer(kernel_initializer),
-                               name=f"dense_{i}")(x)
+                                   name=f"dense_{i}")(x)
         if dropout:
             x = keras.layers.Dropout(dropout, name=f"dropout_{i}")(x)
     logits = keras.layers.Dense(1, kernel_initializer=_initializer(kernel_initializer),
