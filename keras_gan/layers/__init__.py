@@ -1,3 +1,11 @@
 """Reusable layers."""
 
 from keras_gan.layers.maxout import Maxout
+from keras_gan.layers.minibatch_discrimination import MinibatchDiscrimination
+from keras_gan.layers.virtual_batch_norm import (
+    DropReferenceBatch,
+    PrependReferenceBatch,
+    VirtualBatchNormalization,
+    with_reference_batch,
+)
+from keras_gan.layers.spectral_normalization import SpectralNormalization
