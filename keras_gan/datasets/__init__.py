@@ -1,6 +1,9 @@
-"""Datasets: embedded synthetic data (no download)."""
+"""Datasets: embedded synthetic data (no download) and image datasets as tf.data
+pipelines (MNIST, Fashion-MNIST, CIFAR-10, CelebA, the user's own image folders)."""
 
+from keras_gan.datasets.images import DATASET_NAMES, image_folder, load, load_arrays
 from keras_gan.datasets.mixtures import GaussianMixture, grid, ring
+from keras_gan.datasets.shapes import SHAPE_NAMES, shapes
 
 _EMBEDDED = {"ring": ring, "grid": grid}
 
