@@ -12,18 +12,44 @@ _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 
 __version__ = "0.1.0"
 
-from keras_gan import backend, datasets, layers, losses, models, networks  # noqa: E402
+from keras_gan import (  # noqa: E402
+    backend,
+    callbacks,
+    datasets,
+    latent,
+    layers,
+    losses,
+    models,
+    networks,
+)
 from keras_gan.export import export_generator  # noqa: E402
-from keras_gan.models import GAN, WGAN, WGANGP, AdversarialModel  # noqa: E402
+from keras_gan.models import (  # noqa: E402
+    ACGAN,
+    CGAN,
+    DCGAN,
+    EBGAN,
+    GAN,
+    WGAN,
+    WGANGP,
+    AdversarialModel,
+    InfoGAN,
+)
 
 __all__ = [
+    "ACGAN",
+    "CGAN",
+    "DCGAN",
+    "EBGAN",
     "GAN",
+    "InfoGAN",
     "WGAN",
     "WGANGP",
     "AdversarialModel",
     "backend",
+    "callbacks",
     "datasets",
     "export_generator",
+    "latent",
     "layers",
     "losses",
     "models",

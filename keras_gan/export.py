@@ -1,7 +1,12 @@
 """Export a generator as a TensorFlow SavedModel for TF Serving, from any backend.
 
 The SavedModel has one signature, `serving_default`:
-input `latent` (float32, `[None, latent_dim]`), output `samples` (float32).
+
+- inputs: `latent` (float32, `[None, latent_dim]`) and, for a conditional generator
+  (two inputs), `label` (int32, `[None]`);
+- outputs: `samples` (float32, the generator's raw output) and, for image generators
+  (output `[None, H, W, C]` in [-1, 1]), `images` (uint8, `[None, H, W, C]`,
+  `round((samples + 1) * 127.5)` clipped to 0..255).
 
 TensorFlow and JAX trace the generator directly with `keras.export.ExportArchive`
 (JAX through jax2tf, lowered for CPU and CUDA). Keras 3.15 cannot trace a model on
@@ -16,6 +21,7 @@ import sys
 import tempfile
 
 import keras
+from keras import ops
 
 from keras_gan import backend
 
@@ -23,41 +29,60 @@ __all__ = ["export_generator"]
 
 SIGNATURE = "serving_default"
 INPUT_NAME = "latent"
+LABEL_NAME = "label"
 OUTPUT_NAME = "samples"
+IMAGES_NAME = "images"
 
 
-def _latent_dim(generator):
-    shape = getattr(generator, "input_shape", None)
-    if not isinstance(shape, tuple) or len(shape) != 2 or shape[-1] is None:
+def _input_specs(generator):
+    """The serving inputs of `generator`: latent, and label for a conditional one."""
+    shapes = getattr(generator, "input_shape", None)
+    shapes = shapes if isinstance(shapes, list) else [shapes]
+    latent = shapes[0]
+    if (not isinstance(latent, tuple) or len(latent) != 2 or latent[-1] is None
+            or len(shapes) > 2 or (len(shapes) == 2 and len(shapes[1]) != 1)):
         raise ValueError(
-            "export_generator needs a generator with one input of shape "
-            f"(None, latent_dim); this one has input shape {shape}."
+            "export_generator needs a generator with an input of shape (None, latent_dim) "
+            f"and optionally a label input of shape (None,); this one has {shapes}."
         )
-    return int(shape[-1])
+    specs = [keras.InputSpec(shape=(None, int(latent[-1])), dtype="float32", name=INPUT_NAME)]
+    if len(shapes) == 2:
+        specs.append(keras.InputSpec(shape=(None,), dtype="int32", name=LABEL_NAME))
+    return specs
+
+
+def to_uint8_images(samples):
+    """Images in [-1, 1] as uint8 0..255 (the inverse of the datasets' scaling)."""
+    pixels = ops.clip(ops.round((ops.cast(samples, "float32") + 1.0) * 127.5), 0.0, 255.0)
+    return ops.cast(pixels, "uint8")
 
 
 def _export_native(generator, filepath, verbose):
-    latent_dim = _latent_dim(generator)
+    specs = _input_specs(generator)
     archive = keras.export.ExportArchive()
     archive.track(generator)
+    is_image = len(generator.output_shape) == 4
 
-    def serve(latent):
-        samples = generator(latent, training=False)
-        return {OUTPUT_NAME: keras.ops.cast(samples, "float32")}
+    def outputs(samples):
+        result = {OUTPUT_NAME: ops.cast(samples, "float32")}
+        if is_image:
+            result[IMAGES_NAME] = to_uint8_images(samples)
+        return result
 
-    archive.add_endpoint(
-        name=SIGNATURE,
-        fn=serve,
-        input_signature=[
-            keras.InputSpec(shape=(None, latent_dim), dtype="float32", name=INPUT_NAME)
-        ],
-        **backend.EXPORT_ENDPOINT_KWARGS,
-    )
+    if len(specs) == 1:
+        def serve(latent):
+            return outputs(generator(latent, training=False))
+    else:
+        def serve(latent, label):
+            return outputs(generator([latent, label], training=False))
+
+    archive.add_endpoint(name=SIGNATURE, fn=serve, input_signature=specs,
+                         **backend.EXPORT_ENDPOINT_KWARGS)
     archive.write_out(filepath, verbose=verbose)
 
 
 def _export_in_tensorflow_process(generator, filepath, verbose):
-    _latent_dim(generator)
+    _input_specs(generator)
     with tempfile.TemporaryDirectory() as tmp:
         saved = os.path.join(tmp, "generator.keras")
         generator.save(saved)
@@ -80,7 +105,8 @@ def export_generator(generator, filepath, verbose=False):
     """Writes `generator` as a SavedModel directory for TF Serving.
 
     Args:
-        generator: a Keras model `latent (None, latent_dim) -> samples`.
+        generator: a Keras model `latent (None, latent_dim) -> samples`, or
+            `[latent, label (None,)] -> samples` for a conditional one.
         filepath: the directory to write (TF Serving expects `MODEL_NAME/VERSION/`).
         verbose: print a summary of the endpoint.
 

@@ -41,9 +41,15 @@ def test_k_discriminator_updates_per_generator_update(k):
 def test_each_discriminator_step_sees_its_own_slice():
     model = tiny_model(discriminator_steps=3, compile=False)
     batch = keras.ops.convert_to_tensor(np.arange(22, dtype="float32").reshape(11, 2))
-    slices = [keras.ops.convert_to_numpy(s) for s in model._slices(batch)]
+    labels = keras.ops.convert_to_tensor(np.arange(11, dtype="int32"))
+    pairs = model._slices(batch, labels)
+    slices = [keras.ops.convert_to_numpy(s) for s, _ in pairs]
     assert [len(s) for s in slices] == [3, 3, 3]  # 11 // 3; the remainder is unused
     np.testing.assert_array_equal(np.concatenate(slices), np.arange(18).reshape(9, 2))
+    # labels travel with their samples
+    np.testing.assert_array_equal(
+        np.concatenate([keras.ops.convert_to_numpy(y) for _, y in pairs]), np.arange(9))
+    assert all(y is None for _, y in model._slices(batch))
     with pytest.raises(ValueError, match="too small for 3 discriminator steps"):
         model._slices(batch[:2])
 

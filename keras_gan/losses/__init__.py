@@ -15,3 +15,12 @@ from keras_gan.losses.adversarial import (
     serialize,
 )
 from keras_gan.losses.penalties import WeightClip, clip_weights, gradient_penalty, r1_penalty
+from keras_gan.losses.auxiliary import (
+    categorical_crossentropy_from_logits,
+    ebgan_discriminator_loss,
+    ebgan_generator_loss,
+    feature_matching,
+    gaussian_negative_log_likelihood,
+    pulling_away_term,
+    reconstruction_energy,
+)

@@ -1,5 +1,11 @@
 """GAN models: keras.Model subclasses trained with `fit`."""
 
+from keras_gan.models.acgan import ACGAN
 from keras_gan.models.base import AdversarialModel, pack
+from keras_gan.models.cgan import CGAN
+from keras_gan.models.conditional import ConditionalModel
+from keras_gan.models.dcgan import DCGAN
+from keras_gan.models.ebgan import EBGAN
 from keras_gan.models.gan import GAN
+from keras_gan.models.infogan import InfoGAN
 from keras_gan.models.wgan import WGAN, WGANGP

@@ -16,6 +16,7 @@ from keras import ops
 
 from keras_gan import backend
 from keras_gan import losses as losses_lib
+from keras_gan.models.averaging import WeightAverage
 
 __all__ = ["AdversarialModel"]
 
@@ -62,6 +63,24 @@ def pack(samples, packing):
     return ops.reshape(grouped, (-1,) + shape[:-1] + (packing * shape[-1],))
 
 
+def _non_negative(name, value):
+    value = float(value)
+    if not value >= 0:
+        raise ValueError(f"{name} must be >= 0; received {value}.")
+    return value
+
+
+def _input_count(network):
+    inputs = getattr(network, "inputs", None)
+    return len(inputs) if isinstance(inputs, (list, tuple)) else 1
+
+
+def _reported(values):
+    """The loss terms of an update, without the tensors kept for subclasses."""
+    return {k: v for k, v in values.items()
+            if k not in ("latent", "real_outputs", "fake_outputs")}
+
+
 class AdversarialModel(keras.Model):
     """Base class of the GANs: a generator, a discriminator and a two-player step.
 
@@ -95,7 +114,9 @@ class AdversarialModel(keras.Model):
     tracked_losses = ("d_loss", "g_loss", "d_real", "d_fake")
 
     def __init__(self, generator, discriminator, latent_dim, *, loss="non_saturating",
-                 discriminator_steps=1, label_smoothing=0.0, packing=1, seed=None, **kwargs):
+                 discriminator_steps=1, label_smoothing=0.0, packing=1, seed=None,
+                 feature_matching=0.0, adversarial_weight=1.0, historical_averaging=0.0,
+                 ema_decay=None, **kwargs):
         super().__init__(**kwargs)
         for role, net in (("generator", generator), ("discriminator", discriminator)):
             if not isinstance(net, keras.layers.Layer):
@@ -114,16 +135,76 @@ class AdversarialModel(keras.Model):
         self.adversarial_loss = losses_lib.get(loss, label_smoothing=label_smoothing)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed, name="seed_generator")
-        self._trackers = [keras.metrics.Mean(name=n) for n in self.tracked_losses]
+        self.feature_matching = _non_negative("feature_matching", feature_matching)
+        self.adversarial_weight = _non_negative("adversarial_weight", adversarial_weight)
+        self.historical_averaging = _non_negative("historical_averaging", historical_averaging)
+        if self.num_classes is not None and self.packing > 1:
+            raise ValueError(f"{type(self).__name__} is conditional; packing must be 1.")
         self._check_latent_dim()
+        self._generator_takes_labels = _input_count(generator) == 2
+        self._discriminator_takes_labels = _input_count(discriminator) == 2
+        if self.num_classes is None and self._generator_takes_labels:
+            raise ValueError(
+                f"The generator takes a second (label) input but {type(self).__name__} is "
+                "unconditional; use CGAN or ACGAN for class-conditional networks."
+            )
+        self._historical = None
+        if self.historical_averaging > 0:
+            self._historical = (
+                WeightAverage(self, generator.trainable_variables, "generator_historical_average"),
+                WeightAverage(self, discriminator.trainable_variables,
+                              "discriminator_historical_average"),
+            )
+        self.ema_decay = None
+        self._ema = None
+        if ema_decay is not None:
+            self.enable_ema(ema_decay)
+        trackers = list(self.tracked_losses)
+        if self.feature_matching:
+            trackers.append("feature_matching")
+        if self.historical_averaging:
+            trackers += ["g_historical_average", "d_historical_average"]
+        self._trackers = [keras.metrics.Mean(name=n) for n in trackers]
         self.built = True
+
+    def enable_ema(self, decay=0.999):
+        """Keeps an exponential moving average of the generator's trainable weights,
+        updated after every generator update inside `train_step`; `generate`, the
+        sample callbacks and `export` then use the averaged weights (see
+        `keras_gan.callbacks.EMA`). Call it before `fit`; the averages start from the
+        current weights and are saved with the model."""
+        decay = float(decay)
+        if self._ema is not None:
+            if decay != self.ema_decay:
+                raise ValueError(
+                    f"This model already averages its generator with decay {self.ema_decay}; "
+                    f"received {decay}."
+                )
+            return
+        self._ema = WeightAverage(self, self.generator.trainable_variables,
+                                  "generator_ema", decay=decay)
+        self.ema_decay = decay
+        # A step traced before the averages existed would not update them.
+        self.train_function = None
+
+    #: number of classes of a conditional model; None for an unconditional one
+    num_classes = None
+
+    @property
+    def generator_input_dim(self):
+        """Size of the generator's latent input (InfoGAN adds its codes to z)."""
+        return self.latent_dim
 
     def _check_latent_dim(self):
         shape = getattr(self.generator, "input_shape", None)
-        if isinstance(shape, tuple) and shape and shape[-1] not in (None, self.latent_dim):
+        if isinstance(shape, list) and shape:
+            shape = shape[0]
+        expected = self.generator_input_dim
+        if isinstance(shape, tuple) and shape and shape[-1] not in (None, expected):
+            given = (f"latent_dim is {self.latent_dim}" if expected == self.latent_dim else
+                     f"latent_dim plus the code sizes is {expected}")
             raise ValueError(
-                f"The generator takes latent vectors of size {shape[-1]} but latent_dim "
-                f"is {self.latent_dim}."
+                f"The generator takes latent vectors of size {shape[-1]} but {given}."
             )
 
     # ------------------------------------------------------------------ optimizers
@@ -231,54 +312,126 @@ class AdversarialModel(keras.Model):
 
     # ------------------------------------------------------------- the networks
     def call(self, latent, training=False):
-        """The generator: `model(latent)` / `model.predict(latent)` give samples."""
+        """The generator: `model(latent)` / `model.predict(latent)` give samples
+        (conditional models: `model([latent, labels])`)."""
         return self.generator(latent, training=training)
 
     def sample_latent(self, n):
-        """`n` noise vectors drawn inside the graph from the model's seed generator."""
+        """`n` generator inputs drawn inside the graph from the model's seed generator
+        (InfoGAN appends its codes to the noise)."""
         return keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
 
-    def discriminate(self, samples, training=True):
+    def generate_samples(self, latent, labels=None, training=True):
+        """The generator's output for `latent` (and `labels` for conditional models)."""
+        if self._generator_takes_labels:
+            return self.generator([latent, labels], training=training)
+        return self.generator(latent, training=training)
+
+    def discriminator_outputs(self, samples, labels=None, training=True):
+        """The discriminator's outputs for `samples` (packed in groups of `packing`) as a
+        dict: `"logits"` always, plus whatever else the network returns (`"features"`,
+        `"class_logits"`, ...)."""
+        x = pack(samples, self.packing)
+        outputs = self.discriminator([x, labels] if self._discriminator_takes_labels else x,
+                                     training=training)
+        if not isinstance(outputs, dict):
+            return {"logits": outputs}
+        return outputs
+
+    def discriminate(self, samples, labels=None, training=True):
         """Discriminator logits for `samples`, packed in groups of `packing`."""
-        return self.discriminator(pack(samples, self.packing), training=training)
+        return self.discriminator_outputs(samples, labels, training=training)["logits"]
 
     # ----------------------------------------------------------------- the losses
-    def discriminator_losses(self, real, fake, training=True):
+    def discriminator_losses(self, real, fake, labels=None, latent=None, training=True):
         """Discriminator loss terms for a batch of real and generated samples.
 
-        Returns a dict whose `"d_loss"` entry is minimised; other entries are
-        reported by the trackers of the same name.
+        Args:
+            real, fake: real and generated samples (the same number).
+            labels: their class labels (conditional models), else None.
+            latent: the generator inputs that produced `fake`.
+
+        Returns a dict whose `"d_loss"` entry is minimised; other scalar entries are
+        reported by the trackers of the same name; `"real_outputs"` and
+        `"fake_outputs"` hold the discriminator's outputs for subclasses that add
+        terms.
         """
-        real_logits = self.discriminate(real, training=training)
-        fake_logits = self.discriminate(fake, training=training)
+        real_out = self.discriminator_outputs(real, labels, training=training)
+        fake_out = self.discriminator_outputs(fake, labels, training=training)
+        real_logits, fake_logits = real_out["logits"], fake_out["logits"]
         return {
             "d_loss": self.adversarial_loss.discriminator_loss(real_logits, fake_logits),
             "d_real": ops.mean(real_logits),
             "d_fake": ops.mean(fake_logits),
+            "real_outputs": real_out,
+            "fake_outputs": fake_out,
         }
 
-    def generator_losses(self, real, training=True):
+    def generator_losses(self, real, labels=None, training=True):
         """Generator loss terms; `"g_loss"` is minimised. `real` is a batch of real
-        samples of the size to generate, used by losses that compare with real data."""
+        samples of the size to generate (with their `labels`), used by losses that
+        compare with real data and by feature matching."""
         n = ops.shape(real)[0]
-        fake = self.generator(self.sample_latent(n), training=training)
-        fake_logits = self.discriminate(fake, training=training)
-        real_logits = None
-        if self.adversarial_loss.needs_real_logits:
-            real_logits = self.discriminate(real, training=training)
-        return {"g_loss": self.adversarial_loss.generator_loss(fake_logits, real_logits)}
+        latent = self.sample_latent(n)
+        fake = self.generate_samples(latent, labels, training=training)
+        fake_out = self.discriminator_outputs(fake, labels, training=training)
+        values = self.generator_adversarial_losses(real, labels, fake_out, training=training)
+        values["latent"] = latent
+        values["fake_outputs"] = fake_out
+        return values
+
+    def generator_adversarial_losses(self, real, labels, fake_outputs, training=True):
+        """The adversarial part of the generator's loss: `adversarial_weight` times the
+        adversarial loss, plus `feature_matching` times the feature-matching loss
+        `||E f(x) - E f(G(z))||^2` on the discriminator's `"features"` output
+        (Salimans et al. 2016, section 3.1; the paper's generator uses feature
+        matching alone: `adversarial_weight=0, feature_matching=1`)."""
+        need_real = self.adversarial_loss.needs_real_logits and self.adversarial_weight > 0
+        real_out = None
+        if need_real or self.feature_matching > 0:
+            real_out = self.discriminator_outputs(real, labels, training=training)
+        values = {}
+        g_loss = 0.0
+        if self.adversarial_weight > 0:
+            real_logits = real_out["logits"] if need_real else None
+            g_loss = self.adversarial_weight * self.adversarial_loss.generator_loss(
+                fake_outputs["logits"], real_logits)
+        if self.feature_matching > 0:
+            if "features" not in fake_outputs:
+                raise ValueError(
+                    "Feature matching needs a discriminator with a 'features' output "
+                    "(e.g. keras_gan.networks.dcgan_discriminator)."
+                )
+            values["feature_matching"] = losses_lib.feature_matching(
+                ops.stop_gradient(real_out["features"]), fake_outputs["features"])
+            g_loss = g_loss + self.feature_matching * values["feature_matching"]
+        values["g_loss"] = g_loss
+        return values
 
     def after_discriminator_update(self):
         """Hook run after every discriminator update (WGAN clips weights here)."""
 
     # ------------------------------------------------------------------ the steps
+    def unpack_batch(self, data):
+        """`(real samples, labels)` from a batch that `fit` passes: `x` or `(x, y)`.
+        Unconditional models ignore `y` (labels are None); conditional models need it."""
+        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if self.num_classes is None:
+            return x, None
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} is conditional: fit it on (images, labels) "
+                "pairs, e.g. model.fit(images, labels) or a dataset of (images, labels)."
+            )
+        return x, ops.reshape(ops.cast(y, "int32"), (-1,))
+
     def real_samples(self, data):
         """The real samples in a batch that `fit` passes (`x`, or `(x, y, ...)`)."""
-        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-        return x
+        return self.unpack_batch(data)[0]
 
-    def _slices(self, real):
-        """Splits a batch into k slices for the k discriminator updates (see class doc)."""
+    def _slices(self, real, labels=None):
+        """Splits a batch (and its labels) into k slices for the k discriminator updates
+        (see the class doc). Returns a list of `(real, labels)` pairs."""
         k, p = self.discriminator_steps, self.packing
         batch = real.shape[0]
         if batch is not None and batch < k * p:
@@ -286,10 +439,14 @@ class AdversarialModel(keras.Model):
                 f"A batch of {batch} samples is too small for {k} discriminator steps "
                 f"with packing {p}: it needs at least {k * p} samples."
             )
-        size = ops.shape(real)[0] // (k * p) * p
         if k == 1 and p == 1:
-            return [real]
-        return [real[i * size:(i + 1) * size] for i in range(k)]
+            return [(real, labels)]
+        size = ops.shape(real)[0] // (k * p) * p
+
+        def part(t, i):
+            return None if t is None else t[i * size:(i + 1) * size]
+
+        return [(part(real, i), part(labels, i)) for i in range(k)]
 
     def train_step(self, *args):
         return backend.run_step(self, self._train_step, *args)
@@ -298,46 +455,64 @@ class AdversarialModel(keras.Model):
         return backend.run_step(self, self._test_step, *args)
 
     def _train_step(self, data):
-        slices = self._slices(self.real_samples(data))
-        for real in slices:
-            self._update_trackers(self._discriminator_update(real))
-        self._update_trackers(self._generator_update(slices[-1]))
+        slices = self._slices(*self.unpack_batch(data))
+        for real, labels in slices:
+            self._update_trackers(self._discriminator_update(real, labels))
+        self._update_trackers(self._generator_update(*slices[-1]))
+        if self._ema is not None:
+            self._ema.update()
         self.optimizer.iterations.assign_add(1)
         return self._logs()
 
-    def _discriminator_update(self, real):
+    def _discriminator_update(self, real, labels):
         d_vars = self.discriminator.trainable_variables
         with backend.no_grad():
-            fake = self.generator(self.sample_latent(ops.shape(real)[0]), training=True)
+            latent = self.sample_latent(ops.shape(real)[0])
+            fake = self.generate_samples(latent, labels, training=True)
         fake = ops.stop_gradient(fake)
 
         def loss_fn():
-            values = self.discriminator_losses(real, fake)
-            return values["d_loss"], values
+            values = self.discriminator_losses(real, fake, labels, latent)
+            if self._historical is not None:
+                values["d_historical_average"] = self._historical[1].squared_distance()
+                values["d_loss"] = (values["d_loss"] + self.historical_averaging
+                                    * values["d_historical_average"])
+            return values["d_loss"], _reported(values)
 
         _, values, grads = backend.value_and_grad(loss_fn, d_vars)
         backend.apply_gradients(self.discriminator_optimizer, grads, d_vars)
         self.after_discriminator_update()
+        if self._historical is not None:
+            self._historical[1].update()
         return values
 
-    def _generator_update(self, real):
+    def _generator_update(self, real, labels):
         g_vars = self.generator.trainable_variables
 
         def loss_fn():
-            values = self.generator_losses(real)
-            return values["g_loss"], values
+            values = self.generator_losses(real, labels)
+            if self._historical is not None:
+                values["g_historical_average"] = self._historical[0].squared_distance()
+                values["g_loss"] = (values["g_loss"] + self.historical_averaging
+                                    * values["g_historical_average"])
+            return values["g_loss"], _reported(values)
 
         _, values, grads = backend.value_and_grad(loss_fn, g_vars)
         backend.apply_gradients(self.generator_optimizer, grads, g_vars)
+        if self._historical is not None:
+            self._historical[0].update()
         return values
 
     def _test_step(self, data):
-        real = self.real_samples(data)
+        real, labels = self.unpack_batch(data)
         n = ops.shape(real)[0] // self.packing * self.packing
         real = real[:n]
-        fake = self.generator(self.sample_latent(n), training=False)
-        self._update_trackers(self.discriminator_losses(real, fake, training=False))
-        self._update_trackers(self.generator_losses(real, training=False))
+        labels = None if labels is None else labels[:n]
+        latent = self.sample_latent(n)
+        fake = self.generate_samples(latent, labels, training=False)
+        self._update_trackers(_reported(self.discriminator_losses(real, fake, labels, latent,
+                                                                  training=False)))
+        self._update_trackers(_reported(self.generator_losses(real, labels, training=False)))
         return self._logs()
 
     # ------------------------------------------------------------------ sampling
@@ -349,37 +524,100 @@ class AdversarialModel(keras.Model):
         rng = np.random.default_rng(seed)
         return rng.standard_normal((n, self.latent_dim)).astype("float32")
 
-    def generate(self, n, seed=None, batch_size=1024):
+    def generate(self, n, seed=None, labels=None, batch_size=1024, use_ema=None):
         """Draws `n` samples from the generator (inference mode).
 
         Args:
             n: number of samples.
             seed: seed of the numpy generator that draws the latent vectors; the same
                 seed and weights give the same samples under every backend.
+            labels: class labels of the samples (conditional models): one int for all,
+                or `n` ints.
             batch_size: samples generated per forward pass.
+            use_ema: use the generator's moving-average weights (default: when the
+                model keeps them, see `enable_ema`).
 
         Returns:
             A float32 numpy array of `n` samples.
         """
-        return self.generate_from(self.latents(n, seed), batch_size=batch_size)
+        return self.generate_from(self.latents(n, seed), labels=labels, batch_size=batch_size,
+                                  use_ema=use_ema)
 
-    def generate_from(self, latent, batch_size=1024):
-        """Generator output for given latent vectors, as a float32 numpy array."""
-        latent = np.asarray(latent, dtype="float32")
-        if latent.ndim != 2 or latent.shape[1] != self.latent_dim:
+    def check_labels(self, labels, n):
+        """Labels for `n` samples of a conditional model as an int32 array `(n,)`."""
+        if self.num_classes is None:
+            if labels is not None:
+                raise ValueError(f"{type(self).__name__} is unconditional; it takes no labels.")
+            return None
+        if labels is None:
             raise ValueError(
-                f"Latent vectors must have shape (n, {self.latent_dim}); received "
-                f"{latent.shape}."
+                f"{type(self).__name__} is conditional: pass labels= (ints in "
+                f"[0, {self.num_classes}))."
             )
+        array = np.asarray(labels)
+        if not np.issubdtype(array.dtype, np.integer):
+            raise ValueError(f"Labels must be integers; received dtype {array.dtype}.")
+        if array.ndim == 0:
+            array = np.full((n,), int(array))
+        if array.shape != (n,):
+            raise ValueError(f"Expected {n} labels (shape ({n},)); received shape {array.shape}.")
+        if n and (array.min() < 0 or array.max() >= self.num_classes):
+            raise ValueError(
+                f"Labels must be in [0, {self.num_classes}); received values from "
+                f"{array.min()} to {array.max()}."
+            )
+        return array.astype("int32")
+
+    def generate_from(self, latent, labels=None, batch_size=1024, use_ema=None):
+        """Generator output for given latent vectors (and labels), as a float32 numpy
+        array. See `generate`."""
+        latent = np.asarray(latent, dtype="float32")
+        dim = self.generator_input_dim
+        if latent.ndim != 2 or latent.shape[1] != dim:
+            raise ValueError(
+                f"Latent vectors must have shape (n, {dim}); received {latent.shape}."
+            )
+        labels = self.check_labels(labels, len(latent))
+        if use_ema and self._ema is None:
+            raise ValueError("This model keeps no moving average of its generator "
+                             "(see enable_ema / keras_gan.callbacks.EMA).")
+        use_ema = self._ema is not None if use_ema is None else bool(use_ema)
+        generator = self._generator_forward(use_ema)
         outputs = []
         with backend.no_grad():
             for start in range(0, len(latent), batch_size):
-                out = self.generator(latent[start:start + batch_size], training=False)
+                chunk = [ops.convert_to_tensor(latent[start:start + batch_size])]
+                if labels is not None:
+                    chunk.append(ops.convert_to_tensor(labels[start:start + batch_size]))
+                out = generator(chunk if len(chunk) > 1 else chunk[0])
                 outputs.append(ops.convert_to_numpy(ops.cast(out, "float32")))
         if not outputs:
             shape = tuple(self.generator.output_shape[1:])
             return np.zeros((0,) + shape, dtype="float32")
         return np.concatenate(outputs, axis=0)
+
+    def _generator_forward(self, use_ema):
+        if not use_ema:
+            return lambda inputs: self.generator(inputs, training=False)
+        averaged = self._ema.values()
+        others = [v.value for v in self.generator.non_trainable_variables]
+
+        def forward(inputs):
+            out, _ = self.generator.stateless_call(averaged, others, inputs, training=False)
+            return out
+
+        return forward
+
+    def sampling_generator(self):
+        """The generator that samples are drawn from: the generator itself, or a copy
+        holding the moving-average weights when the model keeps them."""
+        if self._ema is None:
+            return self.generator
+        copy = keras.models.clone_model(self.generator)
+        copy.set_weights(self.generator.get_weights())
+        for variable, value in zip(copy.trainable_variables, self._ema.values()):
+            variable.assign(value)
+        return copy
 
     # -------------------------------------------------------- saving and export
     def get_config(self):
@@ -392,6 +630,10 @@ class AdversarialModel(keras.Model):
             discriminator_steps=self.discriminator_steps,
             packing=self.packing,
             seed=self.seed,
+            feature_matching=self.feature_matching,
+            adversarial_weight=self.adversarial_weight,
+            historical_averaging=self.historical_averaging,
+            ema_decay=self.ema_decay,
         )
         return config
 
@@ -407,13 +649,17 @@ class AdversarialModel(keras.Model):
         return cls(**config)
 
     def export(self, filepath, format="tf_saved_model", verbose=None, **kwargs):
-        """Exports the generator as a SavedModel for TF Serving (any backend).
+        """Exports the generator (its moving average when kept) as a SavedModel for
+        TF Serving, from any backend.
 
-        The signature `serving_default` takes `latent` (float32, `[None, latent_dim]`)
-        and returns `samples` (float32). See `keras_gan.export.export_generator`.
+        The signature `serving_default` takes `latent` (float32, `[None, latent_dim]`;
+        conditional models also `label`, int32 `[None]`) and returns `samples`
+        (float32) and, for images, `images` (uint8, 0..255). See
+        `keras_gan.export.export_generator`.
         """
         if format != "tf_saved_model":
             raise ValueError(f"Only format='tf_saved_model' is supported; received {format!r}.")
         from keras_gan.export import export_generator
 
-        return export_generator(self.generator, filepath, verbose=bool(verbose), **kwargs)
+        return export_generator(self.sampling_generator(), filepath, verbose=bool(verbose),
+                                **kwargs)

@@ -80,10 +80,10 @@ class WGANGP(AdversarialModel):
     def default_discriminator_optimizer(self):
         return keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9)
 
-    def discriminator_losses(self, real, fake, training=True):
-        values = super().discriminator_losses(real, fake, training=training)
+    def discriminator_losses(self, real, fake, labels=None, latent=None, training=True):
+        values = super().discriminator_losses(real, fake, labels, latent, training=training)
         penalty = gradient_penalty(
-            lambda x: self.discriminate(x, training=training), real, fake,
+            lambda x: self.discriminate(x, labels, training=training), real, fake,
             seed=self.seed_generator,
         )
         values["gradient_penalty"] = penalty

@@ -1,3 +1,9 @@
 """Generator and discriminator builders returning plain functional Keras models."""
 
 from keras_gan.networks.mlp import mlp_discriminator, mlp_generator
+from keras_gan.networks.dcgan import (
+    dcgan_discriminator,
+    dcgan_generator,
+    ebgan_discriminator,
+    upsampling_plan,
+)

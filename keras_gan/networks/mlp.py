@@ -4,15 +4,7 @@
 import keras
 
 from keras_gan.layers import Maxout
-
-
-def _initializer(spec):
-    """A fresh initializer for one layer. Keras draws the same values every time one
-    unseeded initializer instance is called, so layers that shared one instance would
-    all start from the same draw; a copy made from its config gets a seed of its own
-    (an initializer given an explicit seed keeps it)."""
-    init = keras.initializers.get(spec)
-    return type(init).from_config(init.get_config())
+from keras_gan.networks.common import initializer as _initializer
 
 
 def _hidden(units):
