@@ -2,7 +2,10 @@
 
     keras-gan train gan|wgan|wgan_gp --data ring|grid --epochs N --batch-size B --out DIR
                     [--packing M] [--loss NAME] [--seed S]
-    keras-gan sample MODEL.keras -n N -o out.npy|out.png [--seed S]
+    keras-gan train dcgan|cgan|acgan|infogan|ebgan
+                    --data shapes|mnist|fashion_mnist|cifar10|celeb_a|DIR
+                    [--image-size S] [--epochs N] [--batch-size B] [--out DIR]
+    keras-gan sample MODEL.keras -n N -o out.npy|out.png [--seed S] [--label C]
     keras-gan export MODEL.keras DIR
 
 Errors in the arguments or the files are reported as one line on stderr with exit
@@ -14,9 +17,13 @@ import json
 import math
 import os
 import sys
+import time
 import zipfile
 
 EXIT_USAGE = 2
+MIXTURE_MODELS = ("gan", "wgan", "wgan_gp")
+IMAGE_MODELS = ("dcgan", "cgan", "acgan", "infogan", "ebgan")
+NAMED_IMAGE_DATA = ("shapes", "mnist", "fashion_mnist", "cifar10", "celeb_a")
 
 
 class CLIError(Exception):
@@ -42,21 +49,38 @@ def build_parser():
     parser = _Parser(prog="keras-gan", description="Train, sample and export GANs with Keras 3.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    train = sub.add_parser("train", help="train a GAN on an embedded dataset")
-    train.add_argument("model", choices=("gan", "wgan", "wgan_gp"))
-    train.add_argument("--data", choices=("ring", "grid"), default="ring")
-    train.add_argument("--epochs", type=_positive_int, default=20)
-    train.add_argument("--batch-size", type=_positive_int, default=100,
-                       help="discriminator decisions per discriminator update (default 100); "
-                            "each decision judges --packing samples")
-    train.add_argument("--packing", type=_positive_int, default=1, help="PacGAN degree")
+    train = sub.add_parser("train", help="train a GAN on an embedded dataset, a named "
+                                         "dataset or an image folder")
+    train.add_argument("model", choices=MIXTURE_MODELS + IMAGE_MODELS)
+    train.add_argument("--data", default=None,
+                       help="2D models: ring (default) or grid; image models: shapes (default, "
+                            "embedded), mnist, fashion_mnist, cifar10, celeb_a, or a folder "
+                            "of images (labels from its sub-folders)")
+    train.add_argument("--data-dir", default=None,
+                       help="folder holding the named dataset's files (default: "
+                            "$KERAS_GAN_DATA, else tensorflow_datasets' download)")
+    train.add_argument("--image-size", type=_positive_int, default=None,
+                       help="side of the training images (default: the dataset's; shapes 32, "
+                            "folders 64)")
+    train.add_argument("--epochs", type=_positive_int, default=None,
+                       help="default 20 for the 2D models, 10 for image models")
+    train.add_argument("--batch-size", type=_positive_int, default=None,
+                       help="2D models: discriminator decisions per discriminator update "
+                            "(default 100), each judging --packing samples; image models: "
+                            "images per step (default 64)")
+    train.add_argument("--packing", type=_positive_int, default=1,
+                       help="PacGAN degree (gan, wgan, wgan_gp, dcgan)")
     train.add_argument("--loss", default=None,
-                       help="adversarial loss of 'gan': non_saturating (default), minimax, "
-                            "least_squares, hinge, relativistic, relativistic_average, "
-                            "wasserstein")
-    train.add_argument("--epoch-size", type=_positive_int, default=100_000,
-                       help="real discriminator decisions per epoch (default 100000, as in "
-                            "PacGAN); the training set holds --packing times as many samples")
+                       help="adversarial loss of gan / dcgan / cgan / acgan / infogan: "
+                            "non_saturating (default), minimax, least_squares, hinge, "
+                            "relativistic, relativistic_average, wasserstein")
+    train.add_argument("--epoch-size", type=_positive_int, default=None,
+                       help="2D models: real discriminator decisions per epoch (default "
+                            "100000, as in PacGAN); shapes: images per epoch (default 10000)")
+    train.add_argument("--filters", type=_positive_int, default=32,
+                       help="width of the image networks: channels of the layer next to the "
+                            "image (default 32, sized for a CPU; the DCGAN reference code "
+                            "uses 64)")
     train.add_argument("--out", required=True, help="output directory")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--overwrite", action="store_true",
@@ -70,6 +94,9 @@ def build_parser():
     sample.add_argument("-n", type=_positive_int, default=1000)
     sample.add_argument("-o", "--output", required=True, help="out.npy or out.png")
     sample.add_argument("--seed", type=int, default=None)
+    sample.add_argument("--label", type=int, default=None,
+                        help="class of the samples of a conditional model (default: "
+                             "the classes in turn)")
 
     export = sub.add_parser("export", help="export the generator as a SavedModel")
     export.add_argument("model_file")
@@ -110,31 +137,83 @@ def _check_train_args(args):
     if os.path.exists(os.path.join(args.out, "model.keras")) and not args.overwrite:
         raise CLIError(f"{args.out} already holds a trained model; choose another --out "
                        "or pass --overwrite")
-    from keras_gan import losses, recipes
+    from keras_gan import losses
 
+    if args.loss is not None:
+        if args.model in ("wgan", "wgan_gp", "ebgan"):
+            raise CLIError(f"--loss does not apply to {args.model}: it has a fixed loss")
+        try:
+            losses.get(args.loss)
+        except ValueError as e:
+            raise CLIError(str(e)) from e
+    if args.model in IMAGE_MODELS:
+        _check_image_args(args)
+    else:
+        _check_mixture_args(args)
+
+
+def _check_mixture_args(args):
+    from keras_gan import recipes
+
+    args.data = args.data or "ring"
+    if args.data not in ("ring", "grid"):
+        raise CLIError(f"--data for {args.model} must be ring or grid; received {args.data!r}")
+    for flag in ("image_size", "data_dir"):
+        if getattr(args, flag) is not None:
+            raise CLIError(f"--{flag.replace('_', '-')} applies to image models only")
+    args.epochs = args.epochs or 20
+    args.batch_size = args.batch_size or 100
+    args.epoch_size = args.epoch_size or 100_000
     # One training step consumes k discriminator minibatches (recipes.train_on_mixture).
     k = recipes.discriminator_steps(args.model)
     if args.batch_size * k > args.epoch_size:
         per_step = f" times the {k} discriminator updates of {args.model}" if k > 1 else ""
         raise CLIError(f"--batch-size {args.batch_size}{per_step} is larger than --epoch-size "
                        f"{args.epoch_size}")
-    if args.loss is not None:
-        if args.model != "gan":
-            raise CLIError(f"--loss applies to 'gan' only; {args.model} has a fixed loss")
+
+
+def _check_image_args(args):
+    args.data = args.data or "shapes"
+    if args.data in ("ring", "grid"):
+        raise CLIError(f"{args.model} trains on images; --data {args.data} is a 2D mixture")
+    if args.data not in NAMED_IMAGE_DATA and not os.path.isdir(args.data):
+        raise CLIError(f"--data must be one of {', '.join(NAMED_IMAGE_DATA)} or a folder of "
+                       f"images; {args.data!r} is neither")
+    if args.packing > 1 and args.model != "dcgan":
+        raise CLIError(f"--packing applies to dcgan among the image models, not {args.model}")
+    if args.epoch_size is not None and args.data != "shapes":
+        raise CLIError("--epoch-size applies to the embedded datasets (ring, grid, shapes)")
+    if args.data_dir is not None and not os.path.isdir(args.data_dir):
+        raise CLIError(f"--data-dir is not a folder: {args.data_dir}")
+    if args.image_size is not None:
+        from keras_gan.networks import upsampling_plan
+
         try:
-            losses.get(args.loss)
+            upsampling_plan((args.image_size, args.image_size, 1))
         except ValueError as e:
-            raise CLIError(str(e)) from e
+            raise CLIError(f"--image-size {args.image_size}: {e}") from e
+    args.epochs = args.epochs or 10
+    args.batch_size = args.batch_size or 64
+    args.epoch_size = args.epoch_size or 10_000
+    if args.batch_size > args.epoch_size:
+        raise CLIError(f"--batch-size {args.batch_size} is larger than --epoch-size "
+                       f"{args.epoch_size}")
 
 
 def cmd_train(args):
     _check_train_args(args)
+    os.makedirs(args.out, exist_ok=True)
+    verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
+    if args.model in IMAGE_MODELS:
+        return _train_image_model(args, verbose)
+    return _train_mixture_model(args, verbose)
+
+
+def _train_mixture_model(args, verbose):
     import keras
 
     from keras_gan import recipes, visualize
 
-    os.makedirs(args.out, exist_ok=True)
-    verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
     model, mixture, metrics = recipes.train_on_mixture(
         args.model, data=args.data, epochs=args.epochs, batch_size=args.batch_size,
         packing=args.packing, decisions=args.epoch_size, seed=args.seed, loss=args.loss,
@@ -156,6 +235,39 @@ def cmd_train(args):
     return 0
 
 
+def _train_image_model(args, verbose):
+    import keras
+
+    from keras_gan import callbacks, recipes
+
+    try:
+        dataset, image_shape, num_classes = recipes.image_data(
+            args.data, image_size=args.image_size, batch_size=args.batch_size, seed=args.seed,
+            data_dir=args.data_dir, shapes_count=args.epoch_size)
+        model = recipes.image_model(args.model, image_shape, num_classes, seed=args.seed,
+                                    loss=args.loss, filters=args.filters,
+                                    packing=args.packing)
+    except (ValueError, FileNotFoundError) as e:
+        raise CLIError(_one_line(e)) from e
+    grids = os.path.join(args.out, "samples")
+    start = time.perf_counter()
+    model.fit(dataset, epochs=args.epochs, verbose=verbose, shuffle=False, callbacks=[
+        callbacks.SampleGrid(every=1, n=64, out_dir=grids, seed=args.seed),
+        keras.callbacks.CSVLogger(os.path.join(args.out, "history.csv")),
+    ])
+    seconds = time.perf_counter() - start
+    model.save(os.path.join(args.out, "model.keras"))
+    info = dict(model=args.model, data=args.data, image_shape=list(image_shape),
+                num_classes=num_classes, epochs=args.epochs, batch_size=args.batch_size,
+                seed=args.seed, backend=keras.backend.backend(), train_seconds=seconds)
+    with open(os.path.join(args.out, "run.json"), "w") as f:
+        json.dump(info, f, indent=2)
+    print(f"trained {args.model} on {args.data} {image_shape} for {args.epochs} epochs in "
+          f"{seconds:.0f} s; wrote samples/epoch_*.png, history.csv, run.json, model.keras "
+          f"to {args.out}")
+    return 0
+
+
 def cmd_sample(args):
     import numpy as np
 
@@ -165,7 +277,16 @@ def cmd_sample(args):
     if ext not in (".npy", ".png"):
         raise CLIError(f"output must end in .npy or .png: {args.output}")
     model = _load_model(args.model_file)
-    samples = model.generate(args.n, seed=args.seed)
+    labels = None
+    if getattr(model, "num_classes", None) is not None:
+        if args.label is not None and not 0 <= args.label < model.num_classes:
+            raise CLIError(f"--label must be in [0, {model.num_classes}); received {args.label}")
+        labels = (np.full(args.n, args.label) if args.label is not None
+                  else np.arange(args.n) % model.num_classes)
+    elif args.label is not None:
+        raise CLIError(f"--label applies to conditional models; {args.model_file} holds a "
+                       f"{type(model).__name__}")
+    samples = model.generate(args.n, seed=args.seed, labels=labels)
     if ext == ".npy":
         np.save(args.output, samples)
     else:

@@ -1,4 +1,5 @@
-"""Ready-made experiments: the 2D-mixture setup of PacGAN (Lin et al. 2018).
+"""Ready-made experiments: the 2D-mixture setup of PacGAN (Lin et al. 2018) and the
+image GANs on the embedded shapes, MNIST-like datasets or an image folder.
 
 The command line, the benchmark and the application build their models here, so the
 configuration that the benchmark table reports is the one a user gets from
@@ -27,11 +28,16 @@ import time
 import keras
 
 from keras_gan import datasets, networks
-from keras_gan.models import GAN, WGAN, WGANGP
+from keras_gan.models import ACGAN, CGAN, DCGAN, EBGAN, GAN, WGAN, WGANGP, InfoGAN
 
-__all__ = ["MIXTURE_MODELS", "mixture_data", "mixture_model", "train_on_mixture"]
+__all__ = ["IMAGE_MODELS", "MIXTURE_MODELS", "image_data", "image_model", "mixture_data",
+           "mixture_model", "train_on_mixture"]
 
 MIXTURE_MODELS = {"gan": GAN, "wgan": WGAN, "wgan_gp": WGANGP}
+IMAGE_MODELS = {"dcgan": DCGAN, "cgan": CGAN, "acgan": ACGAN, "infogan": InfoGAN,
+                "ebgan": EBGAN}
+#: images in one epoch of the embedded shapes dataset
+SHAPES_EPOCH = 10_000
 
 #: initial learning rate of both Adam optimizers (GAN, PacGAN and WGAN-GP)
 LEARNING_RATE = 3e-4
@@ -130,3 +136,85 @@ def train_on_mixture(model_name, data="ring", epochs=20, batch_size=100, packing
     metrics = mixture.evaluate(model.generate(eval_samples, seed=seed))
     metrics.update(train_seconds=seconds, steps=steps, fit_batch_size=fit_batch)
     return model, mixture, metrics
+
+
+# --------------------------------------------------------------------- images
+def image_data(data="shapes", image_size=None, batch_size=64, seed=0, data_dir=None,
+               shapes_count=SHAPES_EPOCH):
+    """The training pipeline of an image GAN.
+
+    Args:
+        data: `"shapes"` (embedded, `shapes_count` images, default 32 px), a dataset of
+            `keras_gan.datasets.load` (`"mnist"`, `"fashion_mnist"`, `"cifar10"`,
+            `"celeb_a"`), or the path of an image folder (labels from sub-folders,
+            default 64 px).
+        image_size: side of the square training images (default: the dataset's).
+        batch_size: images per training step.
+        seed: shuffling (and shapes) seed.
+        data_dir: where the named datasets' files are (see `datasets.load`).
+
+    Returns:
+        `(dataset, image_shape, num_classes)`: a `tf.data.Dataset` of
+        `(images, labels)` batches (or images alone when there are no labels), the
+        shape of one image and the number of classes (None without labels).
+    """
+    if data == "shapes":
+        import tensorflow as tf
+
+        images, labels = datasets.shapes(shapes_count, image_size=image_size or 32, seed=seed)
+        dataset = (tf.data.Dataset.from_tensor_slices((images, labels))
+                   .shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+                   .batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE))
+        class_names = list(datasets.SHAPE_NAMES)
+    elif data in datasets.DATASET_NAMES:
+        dataset = datasets.load(data, image_size=image_size, data_dir=data_dir,
+                                batch_size=batch_size, seed=seed)
+        class_names = getattr(dataset, "class_names", None)
+    else:
+        dataset = datasets.image_folder(data, image_size or 64, batch_size=batch_size, seed=seed)
+        class_names = getattr(dataset, "class_names", None)
+    spec = dataset.element_spec
+    image_spec = spec[0] if isinstance(spec, tuple) else spec
+    image_shape = tuple(int(d) for d in image_spec.shape[1:])
+    num_classes = len(class_names) if class_names and isinstance(spec, tuple) else None
+    return dataset, image_shape, num_classes
+
+
+def image_model(name, image_shape, num_classes=None, seed=None, loss=None, filters=64,
+                packing=1):
+    """A compiled image GAN with its paper's networks and optimizers.
+
+    Args:
+        name: `"dcgan"`, `"cgan"`, `"acgan"`, `"infogan"` or `"ebgan"`.
+        image_shape: `(height, width, channels)`.
+        num_classes: classes of the data; required by CGAN and ACGAN. InfoGAN gets one
+            categorical code with this many values (10 without labels) and two
+            continuous codes; it does not see the labels.
+        seed: seed of the weights and of the training noise.
+        loss: adversarial loss (not for EBGAN, whose losses are energies).
+        filters: width of the networks (64 as in the DCGAN reference code).
+        packing: PacGAN degree (DCGAN only).
+    """
+    if name not in IMAGE_MODELS:
+        raise ValueError(f"Unknown image model {name!r}; choose one of {', '.join(IMAGE_MODELS)}.")
+    cls = IMAGE_MODELS[name]
+    if cls in (CGAN, ACGAN) and not num_classes:
+        raise ValueError(f"{name} is conditional and needs labelled data; the data has no labels.")
+    if loss is not None and cls is EBGAN:
+        raise ValueError("ebgan has no adversarial loss option: its losses are energies.")
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+    kwargs = dict(image_shape=tuple(image_shape), filters=filters, seed=seed)
+    if loss is not None:
+        kwargs["loss"] = loss
+    if cls in (CGAN, ACGAN):
+        kwargs["num_classes"] = num_classes
+    if cls is InfoGAN:
+        kwargs["categorical_codes"] = (num_classes or 10,)
+    if packing > 1:
+        if cls is not DCGAN:
+            raise ValueError(f"packing applies to dcgan among the image models, not {name}.")
+        kwargs["packing"] = packing
+    model = cls(**kwargs)
+    model.compile()
+    return model

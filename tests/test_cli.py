@@ -69,16 +69,45 @@ def test_sample_and_export(trained_run, tmp_path):
     assert_ok(check)
 
 
+@pytest.mark.slow
+def test_train_an_image_model_on_the_embedded_shapes(tmp_path):
+    out = tmp_path / "dcgan"
+    result = keras_gan_cli("train", "dcgan", "--epochs", "2", "--epoch-size", "64",
+                           "--batch-size", "32", "--image-size", "16", "--filters", "8",
+                           "--out", out)
+    assert_ok(result)
+    assert sorted(os.listdir(out)) == ["history.csv", "model.keras", "run.json", "samples"]
+    assert sorted(os.listdir(out / "samples")) == ["epoch_0001.png", "epoch_0002.png"]
+    run = json.loads((out / "run.json").read_text())
+    assert run["image_shape"] == [16, 16, 3] and run["num_classes"] == 3
+    assert len(list(csv.DictReader(open(out / "history.csv")))) == 2
+    png = tmp_path / "grid.png"
+    assert_ok(keras_gan_cli("sample", out / "model.keras", "-n", "9", "-o", png))
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    result = keras_gan_cli("sample", out / "model.keras", "-o", png, "--label", "1")
+    assert result.returncode == 2 and "--label applies to conditional models" in result.stderr
+
+
 @pytest.mark.parametrize("args,message", [
-    (("train", "dcgan", "--out", "x"), "invalid choice: 'dcgan'"),
+    (("train", "stylegan", "--out", "x"), "invalid choice: 'stylegan'"),
     (("train", "gan", "--epochs", "0", "--out", "x"), "expected a positive integer"),
-    (("train", "gan", "--data", "spiral", "--out", "x"), "invalid choice: 'spiral'"),
+    (("train", "gan", "--data", "spiral", "--out", "x"),
+     "--data for gan must be ring or grid; received 'spiral'"),
+    (("train", "dcgan", "--data", "ring", "--out", "x"), "--data ring is a 2D mixture"),
+    (("train", "cgan", "--data", "no/such/folder", "--out", "x"),
+     "--data must be one of shapes, mnist"),
+    (("train", "dcgan", "--image-size", "6", "--out", "x"), "--image-size 6: A DCGAN image side"),
+    (("train", "ebgan", "--loss", "hinge", "--out", "x"), "--loss does not apply to ebgan"),
+    (("train", "acgan", "--packing", "2", "--out", "x"), "--packing applies to dcgan"),
+    (("train", "dcgan", "--data", "mnist", "--epoch-size", "100", "--out", "x"),
+     "--epoch-size applies to the embedded datasets"),
+    (("train", "gan", "--image-size", "32", "--out", "x"), "--image-size applies to image models"),
     (("train", "gan"), "the following arguments are required: --out"),
     (("sample", "missing.keras", "-o", "x.npy"), "model file not found: missing.keras"),
     (("export", "missing.keras", "out"), "model file not found"),
     (("sample", "missing.keras", "-o", "x.txt"), "output must end in .npy or .png"),
     (("train", "gan", "--loss", "nope", "--out", "x"), "Unknown adversarial loss 'nope'"),
-    (("train", "wgan_gp", "--loss", "hinge", "--out", "x"), "--loss applies to 'gan' only"),
+    (("train", "wgan_gp", "--loss", "hinge", "--out", "x"), "--loss does not apply to wgan_gp"),
     (("train", "gan", "--batch-size", "500", "--epoch-size", "100", "--out", "x"),
      "--batch-size 500 is larger than --epoch-size 100"),
     (("train", "wgan_gp", "--batch-size", "100", "--epoch-size", "300", "--out", "x"),
