@@ -19,6 +19,7 @@ from keras_gan import (  # noqa: E402
     latent,
     layers,
     losses,
+    metrics,
     models,
     networks,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "latent",
     "layers",
     "losses",
+    "metrics",
     "models",
     "networks",
 ]

@@ -1,0 +1,31 @@
+"""Metrics of generative models on features, class probabilities and images.
+
+The functions here are the math, on features from any extractor: `frechet_distance`
+(FID, Heusel et al. 2017), `kernel_inception_distance` (KID, Binkowski et al. 2018),
+`inception_score` (Salimans et al. 2016), `precision_recall` (Kynkaanniemi et al.
+2019), computed in float64 on the host; and `psnr` / `ssim` (Wang et al. 2004) in
+`keras.ops`, one value per image.
+"""
+
+from keras_gan.metrics.frechet import (
+    feature_statistics,
+    frechet_distance,
+    frechet_distance_from_statistics,
+)
+from keras_gan.metrics.image_quality import psnr, rgb_to_y, ssim
+from keras_gan.metrics.inception_score import inception_score
+from keras_gan.metrics.kernel import kernel_inception_distance, polynomial_mmd2
+from keras_gan.metrics.precision_recall import precision_recall
+
+__all__ = [
+    "feature_statistics",
+    "frechet_distance",
+    "frechet_distance_from_statistics",
+    "inception_score",
+    "kernel_inception_distance",
+    "polynomial_mmd2",
+    "precision_recall",
+    "psnr",
+    "rgb_to_y",
+    "ssim",
+]
