@@ -428,3 +428,38 @@ def test_shapes_range_determinism_and_geometry():
         assert small.shape == (10, size, size, 3)
     with pytest.raises(ValueError, match="image_size must be >= 8"):
         datasets.shapes(4, image_size=7)
+
+
+def test_shapes_are_bright_saturated_colours_on_dark_grey():
+    images, _ = datasets.shapes(500, image_size=32, seed=3)
+    rgb = (images + 1) / 2
+    background = rgb[:, 0, 0]
+    # grey backgrounds in [0, 0.15]
+    np.testing.assert_allclose(background, np.repeat(background[:, :1], 3, axis=1), atol=1e-6)
+    assert background.min() >= -1e-6 and background.max() <= 0.15 + 1e-6
+    # the brightest pixel of each image is the shape's colour: HSV value >= 0.8 and
+    # saturation >= 0.6 (a fully covered pixel exists: every shape spans > 2 pixels)
+    flat = rgb.reshape(len(rgb), -1, 3)
+    colour = flat[np.arange(len(flat)), flat.max(axis=2).argmax(axis=1)]
+    value, low = colour.max(axis=1), colour.min(axis=1)
+    assert value.min() >= 0.8 - 1e-5
+    assert ((value - low) / value).min() >= 0.6 - 1e-5
+    hues = np.arctan2(np.sqrt(3) * (colour[:, 1] - colour[:, 2]),
+                      2 * colour[:, 0] - colour[:, 1] - colour[:, 2])
+    assert np.histogram(hues, bins=6, range=(-np.pi, np.pi))[0].min() > 30  # every hue
+
+
+@needs_mnist
+def test_stacked_mnist_stacks_three_labelled_digits(mnist_test):
+    images, modes = datasets.stacked_mnist(500, split="test", data_dir=DATA, seed=4)
+    assert images.shape == (500, 28, 28, 3) and images.dtype == np.uint8
+    assert modes.dtype == np.int32 and modes.min() >= 0 and modes.max() < 1000
+    digits, labels = mnist_test
+    # Each channel is one of the test digits, with the label the mode says.
+    lookup = {d.tobytes(): l for d, l in zip(digits[..., 0], labels)}
+    for image, mode in zip(images[:20], modes[:20]):
+        got = [lookup[image[..., c].tobytes()] for c in range(3)]
+        assert 100 * got[0] + 10 * got[1] + got[2] == mode
+    assert len(np.unique(modes)) > 350  # 500 draws over 1000 modes
+    same = datasets.stacked_mnist(500, split="test", data_dir=DATA, seed=4)
+    np.testing.assert_array_equal(same[1], modes)
