@@ -8,6 +8,7 @@ The functions here are the math, on features from any extractor: `frechet_distan
 on images, with InceptionV3 features (`InceptionV3Features`) or any extractor.
 """
 
+from keras_gan.metrics.evaluation import METRIC_NAMES, collect_images, evaluate, get
 from keras_gan.metrics.frechet import (
     feature_statistics,
     frechet_distance,
@@ -18,6 +19,13 @@ from keras_gan.metrics.image_quality import psnr, rgb_to_y, ssim
 from keras_gan.metrics.inception_score import inception_score
 from keras_gan.metrics.kernel import kernel_inception_distance, polynomial_mmd2
 from keras_gan.metrics.precision_recall import precision_recall
+from keras_gan.metrics.mnist import (
+    mnist_classifier,
+    mnist_classify,
+    mnist_frechet_distance,
+    mnist_score,
+    mnist_stacked_classes,
+)
 from keras_gan.metrics.streaming import (
     FrechetInceptionDistance,
     InceptionScore,
@@ -26,6 +34,7 @@ from keras_gan.metrics.streaming import (
 )
 
 __all__ = [
+    "METRIC_NAMES",
     "FrechetInceptionDistance",
     "InceptionScore",
     "InceptionV3Features",
@@ -35,7 +44,15 @@ __all__ = [
     "frechet_distance",
     "frechet_distance_from_statistics",
     "inception_score",
+    "collect_images",
+    "evaluate",
+    "get",
     "kernel_inception_distance",
+    "mnist_classifier",
+    "mnist_classify",
+    "mnist_frechet_distance",
+    "mnist_score",
+    "mnist_stacked_classes",
     "polynomial_mmd2",
     "precision_recall",
     "psnr",
