@@ -7,6 +7,8 @@
                     [--image-size S] [--epochs N] [--batch-size B] [--out DIR]
     keras-gan sample MODEL.keras -n N -o out.npy|out.png [--seed S] [--label C]
     keras-gan export MODEL.keras DIR
+    keras-gan evaluate MODEL.keras --data mnist|shapes|...|DIR --metrics fid,kid,is,pr,mnist_fd
+                       [-n N] [--split test] [--weights imagenet|none|FILE] [-o scores.json]
 
 Errors in the arguments or the files are reported as one line on stderr with exit
 code 2 (set KERAS_GAN_DEBUG=1 for the traceback).
@@ -101,6 +103,30 @@ def build_parser():
     export = sub.add_parser("export", help="export the generator as a SavedModel")
     export.add_argument("model_file")
     export.add_argument("directory")
+
+    evaluate = sub.add_parser("evaluate", help="score a saved image model's samples against "
+                                               "real images")
+    evaluate.add_argument("model_file")
+    evaluate.add_argument("--data", required=True,
+                          help="real images: shapes, mnist, fashion_mnist, cifar10, celeb_a, "
+                               "or a folder of images")
+    evaluate.add_argument("--data-dir", default=None,
+                          help="folder holding the named dataset's files (default: "
+                               "$KERAS_GAN_DATA, else tensorflow_datasets' download)")
+    evaluate.add_argument("--split", default="test",
+                          help="split of a named dataset (default test)")
+    evaluate.add_argument("--metrics", default="fid,kid,is,pr",
+                          help="comma-separated: fid, kid, is, pr (InceptionV3), mnist_fd, "
+                               "mnist_score, mnist_pr (the shipped MNIST classifier)")
+    evaluate.add_argument("-n", type=_positive_int, default=10_000,
+                          help="real and generated images (default 10000)")
+    evaluate.add_argument("--weights", default="imagenet",
+                          help="InceptionV3 weights: imagenet (default), none (random: "
+                               "for smoke tests), or a weights file")
+    evaluate.add_argument("--batch-size", type=_positive_int, default=250)
+    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("-o", "--output", default=None,
+                          help="JSON file of the scores (default: MODEL.scores.json)")
     return parser
 
 
@@ -308,7 +334,71 @@ def cmd_export(args):
     return 0
 
 
-COMMANDS = {"train": cmd_train, "sample": cmd_sample, "export": cmd_export}
+def _real_images(args, image_shape):
+    """Up to `args.n` real images in [-1, 1] matching the generator's output size."""
+    import numpy as np
+
+    from keras_gan import datasets
+    from keras_gan.metrics import collect_images
+
+    if args.data == "shapes":
+        return datasets.shapes(args.n, image_size=image_shape[0], seed=args.seed + 1)[0]
+    if args.data in datasets.DATASET_NAMES:
+        images, _ = datasets.load_arrays(args.data, args.split, data_dir=args.data_dir,
+                                         image_size=image_shape[:2])
+        return images[:args.n].astype("float32") / 127.5 - 1.0
+    if not os.path.isdir(args.data):
+        raise CLIError(f"--data must be one of {', '.join(NAMED_IMAGE_DATA)} or a folder; "
+                       f"no such folder: {args.data}")
+    folder = datasets.image_folder(args.data, image_shape[0], batch_size=args.batch_size,
+                                   seed=args.seed)
+    return np.asarray(collect_images(folder, args.n), dtype="float32")
+
+
+def cmd_evaluate(args):
+    from keras_gan import metrics
+
+    names = [m.strip() for m in args.metrics.split(",") if m.strip()]
+    unknown = [m for m in names if m not in metrics.METRIC_NAMES]
+    if unknown or not names:
+        raise CLIError(f"unknown metric {', '.join(unknown) or '(none given)'}; choose from "
+                       f"{', '.join(metrics.METRIC_NAMES)}")
+    weights = None if args.weights.lower() == "none" else args.weights
+    if weights not in (None, "imagenet") and not os.path.isfile(weights):
+        raise CLIError(f"InceptionV3 weights file not found: {weights}")
+    model = _load_model(args.model_file)
+    image_shape = tuple(int(d) for d in model.generator.outputs[0].shape[1:])
+    if len(image_shape) != 3:
+        raise CLIError(f"{args.model_file} generates {image_shape} samples, not images")
+    output = args.output or os.path.splitext(args.model_file)[0] + ".scores.json"
+    start = time.perf_counter()
+    try:
+        real = _real_images(args, image_shape)
+        if real.shape[1:] != image_shape:
+            raise CLIError(f"real images {real.shape[1:]} do not match the generator's "
+                           f"{image_shape}")
+        scores = metrics.evaluate(model, [metrics.get(m, weights=weights) for m in names],
+                                  real, n_samples=args.n, batch_size=args.batch_size,
+                                  seed=args.seed)
+    except (ValueError, FileNotFoundError) as e:
+        raise CLIError(_one_line(e)) from e
+    seconds = time.perf_counter() - start
+    width = max(len(k) for k in scores)
+    print(f"{'metric':<{width}}  value")
+    for key, value in scores.items():
+        print(f"{key:<{width}}  {value:.6g}")
+    report = dict(model=args.model_file, data=args.data, split=args.split, n=args.n,
+                  real_images=len(real), seed=args.seed, inception_weights=str(weights),
+                  seconds=round(seconds, 1),
+                  scores={k: _json_number(v) for k, v in scores.items()})
+    with open(output, "w") as f:
+        json.dump(report, f, indent=2)
+    print(f"wrote {output}")
+    return 0
+
+
+COMMANDS = {"train": cmd_train, "sample": cmd_sample, "export": cmd_export,
+            "evaluate": cmd_evaluate}
 
 
 def main(argv=None):

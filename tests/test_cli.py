@@ -86,6 +86,19 @@ def test_train_an_image_model_on_the_embedded_shapes(tmp_path):
     assert png.read_bytes()[:4] == b"\x89PNG"
     result = keras_gan_cli("sample", out / "model.keras", "-o", png, "--label", "1")
     assert result.returncode == 2 and "--label applies to conditional models" in result.stderr
+    # Scores against embedded shapes, InceptionV3 with random weights (no download).
+    scores = tmp_path / "scores.json"
+    result = keras_gan_cli("evaluate", out / "model.keras", "--data", "shapes", "--metrics",
+                           "fid,kid,is,pr", "--weights", "none", "-n", "12", "-o", scores)
+    assert_ok(result)
+    report = json.loads(scores.read_text())
+    assert report["n"] == 12 and report["inception_weights"] == "None"
+    assert set(report["scores"]) == {"fid", "kid", "kid_std", "inception_score",
+                                     "inception_score_std", "precision", "recall"}
+    assert report["scores"]["fid"] > 0 and "fid" in result.stdout
+    result = keras_gan_cli("evaluate", out / "model.keras", "--data", "shapes", "--metrics",
+                           "mnist_fd", "-n", "8")
+    assert result.returncode == 2 and "MNIST images must be" in result.stderr
 
 
 @pytest.mark.parametrize("args,message", [
@@ -113,6 +126,11 @@ def test_train_an_image_model_on_the_embedded_shapes(tmp_path):
     (("train", "wgan_gp", "--batch-size", "100", "--epoch-size", "300", "--out", "x"),
      "--batch-size 100 times the 5 discriminator updates of wgan_gp is larger than --epoch-size 300"),
     (("frobnicate",), "invalid choice: 'frobnicate'"),
+    (("evaluate", "missing.keras", "--data", "mnist", "--metrics", "fid,fidd"),
+     "unknown metric fidd"),
+    (("evaluate", "missing.keras", "--data", "mnist"), "model file not found"),
+    (("evaluate", "missing.keras", "--data", "mnist", "--weights", "no.h5"),
+     "InceptionV3 weights file not found: no.h5"),
 ])
 def test_bad_arguments_are_one_line_and_exit_2(args, message):
     result = keras_gan_cli(*args)

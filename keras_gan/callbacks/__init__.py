@@ -1,6 +1,7 @@
 """Keras callbacks for GAN training."""
 
 from keras_gan.callbacks.ema import EMA
+from keras_gan.callbacks.evaluate import Evaluate
 from keras_gan.callbacks.sample_grid import SampleGrid
 
-__all__ = ["EMA", "SampleGrid"]
+__all__ = ["EMA", "Evaluate", "SampleGrid"]
