@@ -24,3 +24,11 @@ from keras_gan.losses.auxiliary import (
     pulling_away_term,
     reconstruction_energy,
 )
+from keras_gan.losses.perceptual import (
+    VGG19_LAYERS,
+    PerceptualLoss,
+    StyleLoss,
+    VGGFeatures,
+    gram_matrix,
+    total_variation,
+)
