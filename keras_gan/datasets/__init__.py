@@ -3,6 +3,7 @@ pipelines (MNIST, Fashion-MNIST, CIFAR-10, CelebA, the user's own image folders)
 
 from keras_gan.datasets.images import DATASET_NAMES, image_folder, load, load_arrays
 from keras_gan.datasets.mixtures import GaussianMixture, grid, ring
+from keras_gan.datasets.resize import bicubic_downscale, imresize
 from keras_gan.datasets.shapes import SHAPE_NAMES, shapes
 from keras_gan.datasets.stacked import stacked_mnist
 
