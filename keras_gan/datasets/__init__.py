@@ -5,6 +5,7 @@ from keras_gan.datasets.images import DATASET_NAMES, image_folder, load, load_ar
 from keras_gan.datasets.mixtures import GaussianMixture, grid, ring
 from keras_gan.datasets.resize import bicubic_downscale, imresize
 from keras_gan.datasets.shapes import SHAPE_NAMES, shapes
+from keras_gan.datasets.sr import div2k, sr_pairs
 from keras_gan.datasets.stacked import stacked_mnist
 
 _EMBEDDED = {"ring": ring, "grid": grid}
