@@ -9,6 +9,9 @@
     keras-gan export MODEL.keras DIR
     keras-gan evaluate MODEL.keras --data mnist|shapes|...|DIR --metrics fid,kid,is,pr,mnist_fd
                        [-n N] [--split test] [--weights imagenet|none|FILE] [-o scores.json]
+    keras-gan stylize CONTENT STYLE -o out.png [--size 512] [--steps N] [--content-weight W]
+                      [--style-weight W] [--tv-weight W] [--lr LR] [--init content|noise]
+                      [--weights imagenet|none|FILE] [--save-every K] [--seed S]
 
 Errors in the arguments or the files are reported as one line on stderr with exit
 code 2 (set KERAS_GAN_DEBUG=1 for the traceback).
@@ -127,6 +130,7 @@ def build_parser():
     evaluate.add_argument("--seed", type=int, default=0)
     evaluate.add_argument("-o", "--output", default=None,
                           help="JSON file of the scores (default: MODEL.scores.json)")
+    _add_stylize_parser(sub)
     return parser
 
 
@@ -397,8 +401,150 @@ def cmd_evaluate(args):
     return 0
 
 
+# ---------------------------------------------------------------------------- stylize
+STYLIZE_OUTPUTS = (".png", ".jpg", ".jpeg")
+
+
+def _float(text, positive):
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (math.isfinite(value) and (value > 0 if positive else value >= 0)):
+        kind = "positive" if positive else "non-negative"
+        raise argparse.ArgumentTypeError(f"expected a {kind} number, got {text!r}")
+    return value
+
+
+def _non_negative_float(text):
+    return _float(text, positive=False)
+
+
+def _positive_float(text):
+    return _float(text, positive=True)
+
+
+def _add_stylize_parser(sub):
+    stylize = sub.add_parser("stylize", help="neural style transfer (Gatys et al. 2016): "
+                                             "paint a content image in the style of another")
+    stylize.add_argument("content", help="content image file (a photo)")
+    stylize.add_argument("style", help="style image file (a painting)")
+    stylize.add_argument("-o", "--output", required=True,
+                         help="output image, .png or .jpg; with --save-every, intermediate "
+                              "images go next to it as NAME_step0100.png")
+    stylize.add_argument("--size", type=_positive_int, default=512,
+                         help="longer side of the content image, which is resized keeping its "
+                              "aspect ratio; the style image's longer side is resized to the "
+                              "same (default 512)")
+    stylize.add_argument("--steps", type=_positive_int, default=500,
+                         help="optimizer steps (default 500)")
+    stylize.add_argument("--content-weight", type=_non_negative_float, default=None,
+                         help="weight of the content loss (default: StyleTransfer's, 5)")
+    stylize.add_argument("--style-weight", type=_non_negative_float, default=None,
+                         help="weight of the style loss (default: StyleTransfer's, 0.5)")
+    stylize.add_argument("--tv-weight", type=_non_negative_float, default=None,
+                         help="weight of the total variation loss (default: StyleTransfer's, "
+                              "5e-4)")
+    stylize.add_argument("--lr", type=_positive_float, default=None,
+                         help="Adam learning rate, pixels on the 0..255 scale (default 10)")
+    stylize.add_argument("--init", choices=("content", "noise"), default="content",
+                         help="start from the content image (default) or from white noise")
+    stylize.add_argument("--weights", default="imagenet",
+                         help="VGG19 weights: imagenet (default), none (random: for smoke "
+                              "tests), or a weights file")
+    stylize.add_argument("--save-every", type=_positive_int, default=None,
+                         help="also write the image every K steps")
+    stylize.add_argument("--seed", type=int, default=0, help="seed of the noise image")
+
+
+def _probe_image(path, what):
+    """Checks that `path` is an image pillow can decode; returns its upright (width, height)."""
+    if not os.path.isfile(path):
+        raise CLIError(f"{what} image not found: {path}")
+    from PIL import Image, ImageOps
+
+    try:
+        with Image.open(path) as image:
+            image.load()
+            return ImageOps.exif_transpose(image).size
+    except Exception as e:  # pillow reports damaged files with many exception types
+        raise CLIError(f"cannot read {what} image {path}: {_one_line(e)}") from e
+
+
+def _read_resized(path, what, width, height, size):
+    """The image as uint8 RGB (H, W, 3), its longer side resized to `size`."""
+    from keras_gan.datasets.images import _decode_image
+
+    scale = size / max(width, height)
+    shape = (max(1, round(height * scale)), max(1, round(width * scale)))
+    try:
+        return _decode_image(path, shape, "resize", 3)
+    except Exception as e:
+        raise CLIError(f"cannot read {what} image {path}: {_one_line(e)}") from e
+
+
+def _save_image(array, path):
+    from PIL import Image
+
+    try:
+        Image.fromarray(array).save(path)
+    except (OSError, ValueError) as e:
+        raise CLIError(f"cannot write {path}: {_one_line(e)}") from e
+
+
+def cmd_stylize(args):
+    stem, ext = os.path.splitext(args.output)
+    if ext.lower() not in STYLIZE_OUTPUTS:
+        raise CLIError(f"output must end in {', '.join(STYLIZE_OUTPUTS)}: {args.output}")
+    weights = None if args.weights.lower() == "none" else args.weights
+    if weights not in (None, "imagenet") and not os.path.isfile(weights):
+        raise CLIError(f"VGG19 weights file not found: {weights}")
+    content_size = _probe_image(args.content, "content")
+    style_size = _probe_image(args.style, "style")
+    content = _read_resized(args.content, "content", *content_size, args.size)
+    style = _read_resized(args.style, "style", *style_size, args.size)
+
+    import keras
+
+    from keras_gan.models import StyleTransfer
+
+    loss_weights = {k: getattr(args, k) for k in ("content_weight", "style_weight", "tv_weight")
+                    if getattr(args, k) is not None}
+    try:
+        model = StyleTransfer(content, style, init=args.init, weights=weights, seed=args.seed,
+                              **loss_weights)
+    except (ValueError, FileNotFoundError) as e:
+        raise CLIError(_one_line(e)) from e
+    if args.lr is not None:
+        model.compile(optimizer=keras.optimizers.Adam(args.lr))
+    else:
+        model.compile()
+    folder = os.path.dirname(os.path.abspath(args.output))
+    os.makedirs(folder, exist_ok=True)
+    digits = max(4, len(str(args.steps)))
+    chunk = args.save_every or min(args.steps, 100)
+    start = time.perf_counter()
+    done = 0
+    while done < args.steps:
+        steps = min(chunk, args.steps - done)
+        logs = model.fit(epochs=1, steps_per_epoch=steps, verbose=0).history
+        done += steps
+        print(f"step {done}/{args.steps}: loss {logs['loss'][-1]:.4g} (content "
+              f"{logs['content_loss'][-1]:.4g}, style {logs['style_loss'][-1]:.4g}, tv "
+              f"{logs['tv_loss'][-1]:.4g}; mean of the last {steps} step{'s' * (steps > 1)})",
+              flush=True)
+        if args.save_every and done % args.save_every == 0:
+            _save_image(model.image(), f"{stem}_step{done:0{digits}d}{ext}")
+    image = model.image()
+    _save_image(image, args.output)
+    seconds = time.perf_counter() - start
+    print(f"wrote {args.output} ({image.shape[1]}x{image.shape[0]}) after {args.steps} steps "
+          f"in {seconds:.0f} s")
+    return 0
+
+
 COMMANDS = {"train": cmd_train, "sample": cmd_sample, "export": cmd_export,
-            "evaluate": cmd_evaluate}
+            "evaluate": cmd_evaluate, "stylize": cmd_stylize}
 
 
 def main(argv=None):

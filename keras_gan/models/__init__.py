@@ -9,3 +9,4 @@ from keras_gan.models.ebgan import EBGAN
 from keras_gan.models.gan import GAN
 from keras_gan.models.infogan import InfoGAN
 from keras_gan.models.wgan import WGAN, WGANGP
+from keras_gan.models.style_transfer import StyleTransfer
