@@ -9,3 +9,5 @@ from keras_gan.layers.virtual_batch_norm import (
     with_reference_batch,
 )
 from keras_gan.layers.spectral_normalization import SpectralNormalization
+from keras_gan.layers.pixel_shuffle import PixelShuffle
+from keras_gan.layers.rrdb import RRDB, ResidualDenseBlock

@@ -7,3 +7,5 @@ from keras_gan.networks.dcgan import (
     ebgan_discriminator,
     upsampling_plan,
 )
+from keras_gan.networks.srresnet import srgan_discriminator, srresnet, upsampling_steps
+from keras_gan.networks.rrdb import esrgan_discriminator, rrdb_net
