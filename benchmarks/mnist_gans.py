@@ -17,8 +17,11 @@ process:
    warm-up (compilation), repeated `--repeats` times (median), reported as seconds per
    epoch of 60,000 images and images per second.
 
-Quantitative scores (FID, MNIST classifier scores) come with the evaluation module; the
-grids are for looking at. This is a benchmark, not a test: nothing here asserts a time.
+3. scores: `--eval-samples` samples of each trained model and as many MNIST test images are
+   scored with the shipped MNIST classifier (MNIST score, MNIST Frechet distance,
+   precision / recall), written to `results/mnist_scores.md` beside the real data's own.
+
+This is a benchmark, not a test: nothing here asserts a time or a score.
 """
 
 import argparse
@@ -69,6 +72,16 @@ def _child(args):
         os.makedirs(os.path.dirname(args.grid), exist_ok=True)
         visualize.image_grid(images, columns=columns).save(args.grid)
         result["grid"] = args.grid
+        if args.eval_samples:
+            from keras_gan import datasets, metrics
+
+            real, _ = datasets.load_arrays("mnist", "test", data_dir=args.data_dir)
+            real = real[:args.eval_samples].astype("float32") / 127.5 - 1.0
+            start = time.perf_counter()
+            result["scores"] = metrics.evaluate(
+                model, ["mnist_score", "mnist_fd", "mnist_pr"], real,
+                n_samples=args.eval_samples, seed=args.seed + 1)
+            result["eval_seconds"] = time.perf_counter() - start
     else:
         data = dataset.repeat()
         model.fit(data, steps_per_epoch=args.warmup_steps, epochs=1, verbose=0)
@@ -89,6 +102,7 @@ def _run(args, model, backend, mode, grid=None):
                str(args.timing_steps), "--warmup-steps", str(args.warmup_steps),
                "--repeats", str(args.repeats), "--batch-size", str(args.batch_size),
                "--filters", str(args.filters), "--seed", str(args.seed),
+               "--eval-samples", str(args.eval_samples),
                "--data-dir", args.data_dir, "--grid", grid or ""]
     env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2")
     done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT)
@@ -110,6 +124,10 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--filters", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--eval-samples", type=int, default=10_000,
+                        help="generated (and real test) images scored after training; 0: none")
+    parser.add_argument("--scores-out",
+                        default=os.path.join(HERE, "results", "mnist_scores.md"))
     parser.add_argument("--data-dir", default=os.path.join(ROOT, "..", "shared", "data"))
     parser.add_argument("--out", default=os.path.join(HERE, "results", "mnist_gans.md"))
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -169,6 +187,63 @@ def main(argv=None):
     text = "\n".join(lines) + "\n"
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
+        f.write(text)
+    print(text)
+    if args.eval_samples:
+        write_scores(args, models, backends, trained, timed, epochs)
+
+
+def _reference_scores(args):
+    """The scores of real MNIST (training images against the test images): the ceiling."""
+    from keras_gan import datasets, metrics
+
+    n = args.eval_samples
+    test, _ = datasets.load_arrays("mnist", "test", data_dir=args.data_dir)
+    train, _ = datasets.load_arrays("mnist", "train", data_dir=args.data_dir)
+    test = test[:n].astype("float32") / 127.5 - 1.0
+    train = train[:n].astype("float32") / 127.5 - 1.0
+    scores = {}
+    for name in ("mnist_score", "mnist_fd", "mnist_pr"):
+        metric = metrics.get(name)
+        metric.update_state(test, train)
+        scores.update(metrics.evaluation._logged(metric))
+    return scores
+
+
+def write_scores(args, models, backends, trained, timed, epochs):
+    """`mnist_scores.md`: MNIST classifier scores after the budget, and time per backend."""
+    real = _reference_scores(args)
+    n = args.eval_samples
+    lines = [
+        "# MNIST scores of the image GANs after a fixed budget",
+        "",
+        f"Written by `python benchmarks/mnist_gans.py --steps {args.steps} --filters "
+        f"{args.filters}` ({time.strftime('%Y-%m-%d')}; {platform.machine()}, "
+        f"{os.cpu_count()} CPU cores). Each model trained {args.steps} steps of "
+        f"{args.batch_size} images ({epochs:.2f} epochs) on {args.train_backend}; then "
+        f"{n:,} samples (conditional models: classes in turn) scored against {n:,} MNIST test "
+        "images with the shipped MNIST classifier (`keras_gan.metrics`): MNIST score "
+        "(Inception Score under that classifier, 10 splits; 10 is the most), Frechet "
+        "distance of its 64-d features, and precision / recall (k = 3) in the same features. "
+        "Time per epoch of 60,000 images on each backend, as in `mnist_gans.md`.",
+        "",
+        "| model | MNIST score | MNIST FD | precision | recall | "
+        + " | ".join(f"{b} s/epoch" for b in backends) + " |",
+        "|---" * (5 + len(backends)) + "|",
+        f"| real MNIST (train vs test) | {real['mnist_score']:.2f} +- "
+        f"{real['mnist_score_std']:.2f} | {real['mnist_fd']:.3f} | "
+        f"{real['mnist_pr_precision']:.3f} | {real['mnist_pr_recall']:.3f} |"
+        + " |" * len(backends),
+    ]
+    for model in models:
+        sc = trained[model]["scores"]
+        lines.append(
+            f"| {model} | {sc['mnist_score']:.2f} +- {sc['mnist_score_std']:.2f} | "
+            f"{sc['mnist_fd']:.3f} | {sc['mnist_pr_precision']:.3f} | "
+            f"{sc['mnist_pr_recall']:.3f} | "
+            + " | ".join(f"{timed[model, b]['epoch_seconds']:.0f}" for b in backends) + " |")
+    text = "\n".join(lines) + "\n"
+    with open(args.scores_out, "w") as f:
         f.write(text)
     print(text)
 
