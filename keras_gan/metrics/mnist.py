@@ -14,9 +14,10 @@ import os
 
 import numpy as np
 
-__all__ = ["MNIST_CLASSIFIER_WEIGHTS", "build_mnist_classifier", "mnist_classifier", "mnist_classify",
-           "mnist_frechet_distance",
-           "mnist_score", "mnist_stacked_classes"]
+from keras_gan.metrics.inception import _to_unit_range
+
+__all__ = ["MNIST_CLASSIFIER_WEIGHTS", "build_mnist_classifier", "mnist_classifier",
+           "mnist_classify", "mnist_frechet_distance", "mnist_score", "mnist_stacked_classes"]
 
 MNIST_CLASSIFIER_WEIGHTS = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                         "weights", "mnist_classifier.weights.h5")
@@ -73,11 +74,7 @@ def _prepare(images, input_range):
     if len(shape) != 4 or shape[-1] != 1:
         raise ValueError(f"MNIST images must be (n, H, W) or (n, H, W, 1); received shape "
                          f"{shape}.")
-    if "int" in str(images.dtype):
-        low, high = 0.0, 255.0
-    else:
-        low, high = (float(v) for v in input_range)
-    images = (ops.cast(images, "float32") - low) * (2.0 / (high - low)) - 1.0
+    images = _to_unit_range(images, input_range)
     if shape[1:3] != (28, 28):
         images = ops.image.resize(images, (28, 28), interpolation="bilinear", antialias=True)
     return images

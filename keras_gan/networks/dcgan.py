@@ -25,10 +25,14 @@ from keras_gan.layers import (
     DropReferenceBatch,
     MinibatchDiscrimination,
     PrependReferenceBatch,
-    SpectralNormalization,
     VirtualBatchNormalization,
 )
-from keras_gan.networks.common import dcgan_init, initializer
+from keras_gan.networks.common import (
+    dcgan_init,
+    discriminator_conv,
+    initializer,
+    maybe_spectral_norm,
+)
 
 __all__ = [
     "dcgan_discriminator",
@@ -59,10 +63,6 @@ def upsampling_plan(image_shape):
 
 def _filters(filters, level, max_filters):
     return min(filters * 2 ** level, max_filters or filters * 8)
-
-
-def _maybe_sn(layer, spectral_norm):
-    return SpectralNormalization(layer, name=f"{layer.name}_sn") if spectral_norm else layer
 
 
 def dcgan_generator(latent_dim=100, image_shape=(64, 64, 3), filters=64, max_filters=None,
@@ -200,19 +200,14 @@ def dcgan_discriminator(image_shape=(64, 64, 3), filters=64, max_filters=None, k
             [images, _label_map(label, height, width, num_classes, init)])
 
     for level in range(steps):
-        normalize = level > 0 and not spectral_norm
-        conv = keras.layers.Conv2D(_filters(filters, level, max_filters), kernel_size,
-                                   strides=2, padding="same", use_bias=not normalize,
-                                   kernel_initializer=initializer(init), name=f"conv_{level + 1}")
-        x = _maybe_sn(conv, spectral_norm)(x)
-        if normalize:
-            x = keras.layers.BatchNormalization(name=f"conv_{level + 1}_bn")(x)
-        x = keras.layers.LeakyReLU(0.2, name=f"conv_{level + 1}_lrelu")(x)
+        x = discriminator_conv(x, _filters(filters, level, max_filters), kernel_size, 2,
+                               f"conv_{level + 1}", normalize=level > 0 and not spectral_norm,
+                               spectral_norm=spectral_norm, kernel_initializer=init)
     features = keras.layers.Flatten(name="features")(x)
 
     def dense(units, layer_name, source):
         layer = keras.layers.Dense(units, kernel_initializer=initializer(init), name=layer_name)
-        return _maybe_sn(layer, spectral_norm)(source)
+        return maybe_spectral_norm(layer, spectral_norm)(source)
 
     head = features
     if minibatch_discrimination is not None:

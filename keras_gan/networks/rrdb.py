@@ -13,7 +13,7 @@ import keras
 
 from keras_gan.layers import RRDB
 from keras_gan.layers.rrdb import rrdb_init
-from keras_gan.networks.common import initializer
+from keras_gan.networks.common import discriminator_conv, initializer
 from keras_gan.networks.srresnet import upsampling_steps
 
 __all__ = ["esrgan_discriminator", "rrdb_net"]
@@ -110,15 +110,9 @@ def esrgan_discriminator(image_shape=(128, 128, 3), filters=64,
     x = images
     for stage, multiple in enumerate((1, 2, 4, 8, 8)):
         for i, (kernel, strides) in enumerate(((3, 1), (4, 2))):
-            layer_name = f"conv{stage}_{i}"
-            normalize = stage > 0 or i > 0
-            x = keras.layers.Conv2D(int(filters) * multiple, kernel, strides=strides,
-                                    padding="same", use_bias=not normalize,
-                                    kernel_initializer=initializer(kernel_initializer),
-                                    name=layer_name)(x)
-            if normalize:
-                x = keras.layers.BatchNormalization(name=f"{layer_name}_bn")(x)
-            x = keras.layers.LeakyReLU(0.2, name=f"{layer_name}_lrelu")(x)
+            x = discriminator_conv(x, int(filters) * multiple, kernel, strides,
+                                   f"conv{stage}_{i}", normalize=stage > 0 or i > 0,
+                                   kernel_initializer=kernel_initializer)
     x = keras.layers.Flatten(name="features")(x)
     x = keras.layers.Dense(100, kernel_initializer=initializer(kernel_initializer),
                            name="dense")(x)

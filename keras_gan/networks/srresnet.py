@@ -11,8 +11,7 @@ import math
 import keras
 
 from keras_gan.layers import PixelShuffle
-from keras_gan.networks.common import initializer
-from keras_gan.networks.dcgan import _maybe_sn
+from keras_gan.networks.common import discriminator_conv, initializer, maybe_spectral_norm
 
 __all__ = ["srgan_discriminator", "srresnet", "upsampling_steps"]
 
@@ -125,21 +124,15 @@ def srgan_discriminator(image_shape=(96, 96, 3), filters=64, spectral_norm=False
     images = keras.Input(tuple(int(d) for d in image_shape), name="images")
     x = images
     for i, multiple in enumerate((1, 1, 2, 2, 4, 4, 8, 8)):
-        normalize = i > 0 and not spectral_norm
-        conv = keras.layers.Conv2D(int(filters) * multiple, 3, strides=1 + i % 2, padding="same",
-                                   use_bias=not normalize,
-                                   kernel_initializer=initializer(kernel_initializer),
-                                   name=f"conv_{i + 1}")
-        x = _maybe_sn(conv, spectral_norm)(x)
-        if normalize:
-            x = keras.layers.BatchNormalization(name=f"conv_{i + 1}_bn")(x)
-        x = keras.layers.LeakyReLU(0.2, name=f"conv_{i + 1}_lrelu")(x)
+        x = discriminator_conv(x, int(filters) * multiple, 3, 1 + i % 2, f"conv_{i + 1}",
+                               normalize=i > 0 and not spectral_norm,
+                               spectral_norm=spectral_norm, kernel_initializer=kernel_initializer)
     x = keras.layers.Flatten(name="features")(x)
 
     def dense(units, layer_name, source):
         layer = keras.layers.Dense(units, kernel_initializer=initializer(kernel_initializer),
                                    name=layer_name)
-        return _maybe_sn(layer, spectral_norm)(source)
+        return maybe_spectral_norm(layer, spectral_norm)(source)
 
     x = keras.layers.LeakyReLU(0.2, name="dense_lrelu")(dense(1024, "dense", x))
     return keras.Model(images, dense(1, "logits", x), name=name)
