@@ -10,3 +10,9 @@ from keras_gan.models.gan import GAN
 from keras_gan.models.infogan import InfoGAN
 from keras_gan.models.wgan import WGAN, WGANGP
 from keras_gan.models.style_transfer import StyleTransfer
+from keras_gan.models.super_resolution import (
+    ESRGAN,
+    SRGAN,
+    SuperResolutionGAN,
+    interpolate_weights,
+)
