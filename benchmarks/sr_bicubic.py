@@ -8,7 +8,9 @@ of 4, LR = MATLAB `imresize(HR, 1/4)` (bicubic, antialiased), and the baseline i
 out). PSNR and SSIM are read on the luma Y (BT.601, MATLAB `rgb2ycbcr`) with 4 pixels
 shaved from each border (`keras_gan.metrics.psnr` / `ssim` with `crop_border=4,
 y_channel=True`); a greyscale file (Set14's bridge) is read on its grey level, as the
-MATLAB evaluation scripts apply `rgb2ycbcr` to 3-channel images only. The published
+MATLAB evaluation scripts apply `rgb2ycbcr` to 3-channel images only. Each image goes
+through `keras_gan.super_resolution.evaluate_image`, the per-image step of
+`evaluate_sr` (`keras-gan evaluate-sr`), with `imresize` as the upscaler. The published
 values are the "Bicubic" x4 rows of SRCNN / VDSR / EDSR / ESRGAN tables.
 Data: `../shared/data/sr/{Set5,Set14}` (`--data-dir`). Written to
 `benchmarks/results/sr_bicubic.md`.
@@ -33,27 +35,16 @@ SCALE = 4
 
 def evaluate(path, boundary="symmetric", grey_as_rgb=False, with_ssim=True):
     """PSNR-Y and SSIM-Y (`None` unless `with_ssim`) of the bicubic baseline of one image,
-    and facts about it."""
-    from PIL import Image
+    and facts about it: `keras_gan.super_resolution.evaluate_image`, the per-image
+    protocol of `evaluate_sr`, with `imresize(LR, 4)` as the upscaler."""
+    from keras_gan.datasets import imresize
+    from keras_gan.super_resolution import evaluate_image, read_hr_image
 
-    from keras_gan.datasets import bicubic_downscale, imresize
-    from keras_gan.metrics import psnr, ssim
-
-    with Image.open(path) as file:
-        grey = len(file.getbands()) == 1
-        image = np.asarray(file.convert("RGB"))
-    hr, lr = bicubic_downscale(image, SCALE, boundary=boundary)
-    sr = imresize(lr, SCALE, boundary=boundary)
-    hr_shape = hr.shape[:2]
-    if grey and not grey_as_rgb:
-        hr, sr, y_channel = hr[..., :1], sr[..., :1], False
-    else:
-        y_channel = True
-    kwargs = dict(max_val=255, crop_border=SCALE, y_channel=y_channel)
-    return dict(name=os.path.splitext(os.path.basename(path))[0], grey=grey,
-                hr=hr_shape, lr=lr.shape[:2],
-                psnr=float(psnr(hr, sr, **kwargs)),
-                ssim=float(ssim(hr, sr, **kwargs)) if with_ssim else None)
+    image, grey = read_hr_image(path)
+    scores = evaluate_image(lambda lr: imresize(lr, SCALE, boundary=boundary), image, SCALE,
+                            grey=grey and not grey_as_rgb, boundary=boundary,
+                            with_ssim=with_ssim)
+    return dict(name=os.path.splitext(os.path.basename(path))[0], grey=grey, **scores)
 
 
 def main(argv=None):

@@ -22,6 +22,7 @@ from keras_gan import (  # noqa: E402
     metrics,
     models,
     networks,
+    super_resolution,
 )
 from keras_gan.export import export_generator  # noqa: E402
 from keras_gan.models import (  # noqa: E402
@@ -56,4 +57,5 @@ __all__ = [
     "metrics",
     "models",
     "networks",
+    "super_resolution",
 ]

@@ -12,6 +12,14 @@
     keras-gan stylize CONTENT STYLE -o out.png [--size 512] [--steps N] [--content-weight W]
                       [--style-weight W] [--tv-weight W] [--lr LR] [--init content|noise]
                       [--weights imagenet|none|FILE] [--save-every K] [--seed S]
+    keras-gan upscale MODEL.keras IMAGE|DIR -o OUT.png|OUT_DIR [--tile 256] [--overlap 16]
+                      [--input-range L H] [--output-range L H]
+    keras-gan evaluate-sr MODEL.keras --data DIR [--scale S] [--tile N] [--overlap 16]
+                          [--input-range L H] [--output-range L H] [-o scores.json]
+
+`upscale` and `evaluate-sr` take a saved super-resolution model (SRGAN, ESRGAN: their
+generator, scale and value ranges) or a bare generator saved as .keras (then
+--input-range / --output-range give its ranges, default 0 1 and -1 1, SRGAN's).
 
 Errors in the arguments or the files are reported as one line on stderr with exit
 code 2 (set KERAS_GAN_DEBUG=1 for the traceback).
@@ -131,6 +139,7 @@ def build_parser():
     evaluate.add_argument("-o", "--output", default=None,
                           help="JSON file of the scores (default: MODEL.scores.json)")
     _add_stylize_parser(sub)
+    _add_sr_parsers(sub)
     return parser
 
 
@@ -543,8 +552,267 @@ def cmd_stylize(args):
     return 0
 
 
+# ------------------------------------------------------------------- super-resolution
+SR_IMAGE_OUTPUTS = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
+
+
+def _non_negative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return value
+
+
+def _add_range_arguments(parser):
+    parser.add_argument("--input-range", nargs=2, type=float, default=None,
+                        metavar=("LOW", "HIGH"),
+                        help="value range of a bare generator's input (default 0 1); a "
+                             "saved SR model has its own")
+    parser.add_argument("--output-range", nargs=2, type=float, default=None,
+                        metavar=("LOW", "HIGH"),
+                        help="value range of a bare generator's output (default -1 1, "
+                             "tanh; 0 1 for ESRGAN's RRDBNet)")
+
+
+def _add_sr_parsers(sub):
+    upscale = sub.add_parser("upscale", help="super-resolve an image or a folder of images "
+                                             "with a saved SR model or generator")
+    upscale.add_argument("model_file", help=".keras file: an SR model (SRGAN, ESRGAN) or a "
+                                            "bare image-to-image generator")
+    upscale.add_argument("input", help="an image file, or a folder of images (any depth)")
+    upscale.add_argument("-o", "--output", required=True,
+                         help=f"for an image: the output image ({', '.join(SR_IMAGE_OUTPUTS)}) "
+                              "or an existing folder; for a folder: the output folder, "
+                              "PNGs with the inputs' names")
+    upscale.add_argument("--tile", type=_non_negative_int, default=256,
+                         help="side of the low-resolution windows images are processed in, "
+                              "which bounds the memory (default 256; 0: whole images)")
+    upscale.add_argument("--overlap", type=_non_negative_int, default=16,
+                         help="low-resolution pixels of context around each window's kept "
+                              "centre (default 16)")
+    _add_range_arguments(upscale)
+
+    evaluate = sub.add_parser("evaluate-sr", help="PSNR / SSIM of a saved SR model on a "
+                                                  "folder of HR test images (Set5, Set14, "
+                                                  "...), the papers' protocol")
+    evaluate.add_argument("model_file", help=".keras file: an SR model or a bare generator")
+    evaluate.add_argument("--data", required=True,
+                          help="folder of high-resolution test images; LR = bicubic "
+                               "(MATLAB imresize) downscaling")
+    evaluate.add_argument("--scale", type=_positive_int, default=None,
+                          help="the SR factor (default: the model's); checked against the "
+                               "generator")
+    evaluate.add_argument("--tile", type=_non_negative_int, default=0,
+                          help="process images in windows of this many LR pixels (default "
+                               "0: whole images, as the papers)")
+    evaluate.add_argument("--overlap", type=_non_negative_int, default=16)
+    _add_range_arguments(evaluate)
+    evaluate.add_argument("-o", "--output", default=None,
+                          help="JSON file of the scores (default: MODEL.sr_scores.json)")
+
+
+def _load_sr_model(args):
+    """The saved model (an SR model or a bare generator), checked to be image-to-image
+    and compatible with --input-range / --output-range."""
+    path = args.model_file
+    if not os.path.isfile(path):
+        raise CLIError(f"model file not found: {path}")
+    if not zipfile.is_zipfile(path):
+        raise CLIError(f"not a .keras model file (corrupt or wrong format): {path}")
+    import keras
+
+    import keras_gan  # noqa: F401  (registers the classes)
+    from keras_gan import super_resolution
+    from keras_gan.export import value_range
+
+    for flag in ("input_range", "output_range"):
+        if getattr(args, flag) is not None:
+            try:
+                value_range(getattr(args, flag), flag)
+            except ValueError as e:
+                raise CLIError(f"--{flag.replace('_', '-')}: {_one_line(e)}") from e
+
+    try:
+        model = keras.saving.load_model(path, compile=False)
+    except Exception as e:  # a damaged archive fails in many ways inside Keras
+        raise CLIError(f"cannot load model file {path}: {_one_line(e)}") from e
+    try:
+        super_resolution.resolve_sr_model(model, args.input_range, args.output_range)
+    except (TypeError, ValueError) as e:
+        if hasattr(model, "lr_range"):  # an SR model with conflicting ranges
+            raise CLIError(f"{path}: {_one_line(e)}") from e
+        raise CLIError(f"{path} holds a {type(model).__name__}, not a super-resolution "
+                       f"(image-to-image) model: {_one_line(e)}") from e
+    return model
+
+
+def _read_image(path, channels):
+    """An input image as uint8 `(H, W, channels)` at its own size."""
+    from keras_gan.datasets.images import _decode_image
+
+    width, height = _probe_image(path, "input")
+    try:
+        return _decode_image(path, (height, width), "resize", channels)
+    except Exception as e:
+        raise CLIError(f"cannot read input image {path}: {_one_line(e)}") from e
+
+
+def _upscale_file(model, args, source, target):
+    from keras_gan import super_resolution
+    from keras_gan.export import image_model_channels
+
+    generator = super_resolution.resolve_sr_model(model, args.input_range,
+                                                  args.output_range)[0]
+    image = _read_image(source, image_model_channels(generator)[0])
+    try:
+        result = super_resolution.upscale(model, image, input_range=args.input_range,
+                                          output_range=args.output_range,
+                                          tile=args.tile or None, overlap=args.overlap)
+    except (TypeError, ValueError) as e:
+        raise CLIError(f"cannot upscale {source}: {_one_line(e)}") from e
+    if result.shape[-1] == 1:
+        result = result[..., 0]
+    _save_image(result, target)
+    return image.shape, result.shape
+
+
+def _output_folder(path):
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as e:
+        raise CLIError(f"cannot create output folder {path}: {_one_line(e)}") from e
+
+
+def cmd_upscale(args):
+    if args.tile and args.tile <= 2 * args.overlap:
+        raise CLIError(f"--tile {args.tile} must be larger than twice --overlap "
+                       f"{args.overlap} (0 turns tiling off)")
+    if os.path.isdir(args.input):
+        return _upscale_folder(args)
+    if not os.path.isfile(args.input):
+        raise CLIError(f"input image or folder not found: {args.input}")
+    target = args.output
+    if os.path.isdir(target):
+        target = os.path.join(target, os.path.splitext(os.path.basename(args.input))[0] + ".png")
+    elif os.path.splitext(target)[1].lower() not in SR_IMAGE_OUTPUTS:
+        raise CLIError(f"output must end in {', '.join(SR_IMAGE_OUTPUTS)} (or be a folder): "
+                       f"{args.output}")
+    _probe_image(args.input, "input")
+    model = _load_sr_model(args)
+    folder = os.path.dirname(os.path.abspath(target))
+    _output_folder(folder)
+    start = time.perf_counter()
+    before, after = _upscale_file(model, args, args.input, target)
+    print(f"wrote {target} ({after[1]}x{after[0]} from {before[1]}x{before[0]}) in "
+          f"{time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def _upscale_folder(args):
+    from keras_gan.datasets.images import _list_images
+
+    paths = _list_images(args.input, labels=False)[0]
+    if not paths:
+        raise CLIError(f"no images in {args.input} (looked for .png, .jpg, .jpeg, .webp, .bmp)")
+    if os.path.isfile(args.output):
+        raise CLIError(f"output for a folder must be a folder; {args.output} is a file")
+    if os.path.exists(args.output) and os.path.samefile(args.output, args.input):
+        raise CLIError("the output folder must differ from the input folder (the PNGs would "
+                       "replace the inputs)")
+    targets = {}
+    for path in paths:
+        stem = os.path.splitext(os.path.relpath(path, args.input))[0]
+        target = os.path.join(args.output, stem + ".png")
+        if target in targets:
+            raise CLIError(f"{os.path.relpath(targets[target], args.input)} and "
+                           f"{os.path.relpath(path, args.input)} would both be written to "
+                           f"{target}")
+        targets[target] = path
+    model = _load_sr_model(args)
+    _output_folder(args.output)
+    start = time.perf_counter()
+    skipped = []
+    for target, source in targets.items():
+        try:
+            _probe_image(source, "input")
+        except CLIError:
+            skipped.append(os.path.relpath(source, args.input))
+            continue
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        before, after = _upscale_file(model, args, source, target)
+        print(f"wrote {target} ({after[1]}x{after[0]} from {before[1]}x{before[0]})",
+              flush=True)
+    written = len(targets) - len(skipped)
+    if skipped:
+        names = ", ".join(skipped[:5]) + (f", and {len(skipped) - 5} more"
+                                          if len(skipped) > 5 else "")
+        print(f"keras-gan: warning: skipped {len(skipped)} of {len(targets)} files that are "
+              f"not readable images: {names}", file=sys.stderr)
+    if not written:
+        raise CLIError(f"none of the {len(targets)} image files in {args.input} is readable")
+    print(f"upscaled {written} images into {args.output} in "
+          f"{time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def cmd_evaluate_sr(args):
+    import warnings
+
+    if not os.path.isdir(args.data):
+        raise CLIError(f"--data must be a folder of high-resolution images; no such folder: "
+                       f"{args.data}")
+    if args.tile and args.tile <= 2 * args.overlap:
+        raise CLIError(f"--tile {args.tile} must be larger than twice --overlap "
+                       f"{args.overlap} (0 turns tiling off)")
+    model = _load_sr_model(args)
+    output = args.output or os.path.splitext(args.model_file)[0] + ".sr_scores.json"
+    import keras
+
+    from keras_gan import super_resolution
+
+    start = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = super_resolution.evaluate_sr(
+                model, args.data, scale=args.scale, input_range=args.input_range,
+                output_range=args.output_range, tile=args.tile or None, overlap=args.overlap)
+        except (ValueError, TypeError, OSError) as e:
+            raise CLIError(_one_line(e)) from e
+    for warning in caught:
+        if str(warning.message).startswith("Skipped"):
+            print(f"keras-gan: warning: {warning.message}", file=sys.stderr)
+    seconds = time.perf_counter() - start
+    rows = result["images"]
+    width = max(len("mean"), max(len(r["name"]) + 7 * r["grey"] for r in rows))
+    print(f"{'image':<{width}}  PSNR-Y (dB)  SSIM-Y")
+    for r in rows:
+        name = r["name"] + (" (grey)" if r["grey"] else "")
+        print(f"{name:<{width}}  {r['psnr']:11.3f}  {r['ssim']:.4f}")
+    print(f"{'mean':<{width}}  {result['psnr']:11.3f}  {result['ssim']:.4f}")
+    report = dict(model=args.model_file, data=args.data, scale=result["scale"],
+                  images=len(rows), skipped=result["skipped"], tile=args.tile or None,
+                  backend=keras.backend.backend(), seconds=round(seconds, 1),
+                  psnr=_json_number(result["psnr"]), ssim=_json_number(result["ssim"]),
+                  per_image=[dict(name=r["name"], psnr=_json_number(r["psnr"]),
+                                  ssim=_json_number(r["ssim"]), grey=r["grey"],
+                                  hr=list(r["hr"]), lr=list(r["lr"])) for r in rows])
+    try:
+        with open(output, "w") as f:
+            json.dump(report, f, indent=2)
+    except OSError as e:
+        raise CLIError(f"cannot write {output}: {_one_line(e)}") from e
+    print(f"x{result['scale']} on {len(rows)} images of {args.data}: PSNR-Y "
+          f"{result['psnr']:.3f} dB, SSIM-Y {result['ssim']:.4f}; wrote {output}")
+    return 0
+
+
 COMMANDS = {"train": cmd_train, "sample": cmd_sample, "export": cmd_export,
-            "evaluate": cmd_evaluate, "stylize": cmd_stylize}
+            "evaluate": cmd_evaluate, "stylize": cmd_stylize, "upscale": cmd_upscale,
+            "evaluate-sr": cmd_evaluate_sr}
 
 
 def main(argv=None):
