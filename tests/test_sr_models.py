@@ -299,3 +299,19 @@ def test_validation_reports_the_psnr(srresnet_stage):
     unit_mse = np.mean(((sr - hr) / 2.0) ** 2, axis=(1, 2, 3))
     assert scores["psnr"] == pytest.approx(np.mean(-10 * np.log10(unit_mse)), rel=1e-4)
     assert keras_gan.models.SRGAN is SRGAN
+
+
+def test_export_serves_uint8_images_of_any_size_like_upscale(srresnet_stage, tmp_path):
+    import tensorflow as tf
+
+    path = str(tmp_path / "srresnet")
+    srresnet_stage.export(path)
+    served = tf.saved_model.load(path).signatures["serving_default"]
+    rng = np.random.default_rng(17)
+    for shape in ((1, 7, 9, 3), (2, 12, 5, 3)):
+        images = rng.integers(0, 256, shape, dtype=np.uint8)
+        out = served(images=tf.constant(images))["images"].numpy()
+        assert out.dtype == np.uint8 and out.shape == (shape[0], 2 * shape[1], 2 * shape[2], 3)
+        for image, got in zip(images, out):
+            expected = srresnet_stage.upscale(image).astype(int)
+            assert np.abs(got.astype(int) - expected).max() <= 1

@@ -1,4 +1,4 @@
-"""Super-resolution training pairs: random HR patches and their bicubic LR inputs.
+"""Super-resolution training pairs: random aligned HR patches and their bicubic LR.
 
 The training data of SRGAN (Ledig et al. 2017, "Photo-Realistic Single Image
 Super-Resolution Using a Generative Adversarial Network") is random 96 x 96
@@ -9,27 +9,56 @@ Super-Resolution Generative Adversarial Networks") crops 128 x 128 HR patches of
 and augments them with random horizontal flips and 90-degree rotations; it keeps both
 images in [0, 1] (`sr_pairs(..., patch_size=128, hr_range=(0, 1))`).
 
-`sr_pairs` builds that pipeline with `tf.data` (it runs under every Keras backend):
+`sr_pairs` builds that pipeline with `tf.data` (it runs under every Keras backend). By
+default (`lr_from="image"`) it crops aligned pairs from a whole-image LR, as the
+papers' reference code does (BasicSR's `paired_random_crop`, which ESRGAN trains with
+on DIV2K's bicubic LR files; SRGAN's data preparation):
 
-1. a random `patch_size` x `patch_size` window of a random HR image (uniform over the
-   positions that fit; images smaller than the patch are skipped);
-2. with `augment`, one of the 8 symmetries of the square, uniformly: a transpose, a
+1. each HR image is cropped to a multiple of `scale` from its top-left corner
+   (MATLAB's `modcrop`), and its LR is the MATLAB-bicubic `1 / scale` downscale of
+   the *whole* image, `keras_gan.datasets.bicubic_downscale(hr, scale, boundary)`
+   (`imresize`: bicubic, antialiased, boundary at the image's own edges). As MATLAB
+   does on uint8 images, it is rounded (half away from zero) and saturated to
+   0..255 after each axis (rows first), so the LR pixels are exactly the uint8
+   values of `imresize`; `round_lr=False` keeps instead the unrounded result of the
+   same resize of the image as float64, clipped to 0..255 (kept as float32);
+2. a random LR window of `patch_size // scale` at `(i, j)`, uniform over the windows
+   that fit, and the aligned HR window of `patch_size` at `(scale * i, scale * j)`
+   (HR patches thus start at multiples of `scale`); images smaller than the patch
+   are skipped;
+3. with `augment`, one of the 8 symmetries of the square, uniformly: a transpose, a
    vertical flip and a horizontal flip, each with probability 1/2 (the `augment` of
-   BasicSR, the ESRGAN code); applied to the HR crop, before downscaling;
-3. LR = MATLAB's `imresize(hr_crop, 1 / scale)` of the (augmented) crop, exactly as
-   `keras_gan.datasets.imresize` computes it (bicubic, antialiased, symmetric
-   boundary at the crop's edges). The crop has a fixed size, so each axis is one
-   fixed `(patch / scale, patch)` matrix, the cached weight matrix of `resize.py`,
-   applied with `tf.einsum` in float64 to whole batches. As MATLAB does on uint8
-   images, the result is rounded (half away from zero) and saturated to 0..255 after
-   each axis (rows first), so the LR pixels are the uint8 values `imresize` gives
-   (`round_lr=False` keeps the unrounded float result, clipped to 0..255);
+   BasicSR, the ESRGAN code), the same one applied to both patches;
 4. both scaled from 0..255 to float32 `lr_range` and `hr_range`.
 
-Note that the LR patch is the downscaled *crop*: its outer two pixels (the kernel's
-half-width at x4) see the crop's mirrored border instead of the image's true
-neighbours, unlike pipelines that crop aligned pairs from a downscaled whole image
-(BasicSR's `paired_random_crop` on DIV2K's LR files).
+Every LR pixel thus sees the image's true neighbours, and the LR patch is exactly
+the window of the LR a test set would hold for that image. Where the LR is computed:
+
+* in-memory images (a folder, a list or array of them): once per image, in parallel
+  threads, when `sr_pairs` is called, and kept in memory next to the HR;
+* a `tf.data.Dataset` whose elements are dicts holding an `"lr"` image next to the
+  HR (`tensorflow_datasets.load("div2k/bicubic_x4")`: DIV2K's released LR, also made
+  by MATLAB's `imresize`): not computed, the dataset's LR is used as it is;
+* a `tf.data.Dataset` of HR images only (`div2k()`): once per image read, by
+  `bicubic_downscale` called through `tf.numpy_function` in the parallel map of the
+  stream. That reuses the one implementation of MATLAB's resize, so a stream gives
+  the same pairs as the same images in memory; a TF port would have to build the
+  weight matrices of every image size inside the graph for no gain in exactness. It
+  costs 0.25 to 0.6 s of CPU for a 2K DIV2K image (dense float64 weight-matrix
+  products; more when the BLAS threads compete with other work), paid once per
+  image read and shared by its `patches_per_image` pairs: 16 or more for DIV2K keep
+  it small next to the training step (the first batch waits for the shuffle buffer,
+  `shuffle_buffer / patches_per_image` images read and downscaled).
+
+`lr_from="crop"` keeps the pipeline of earlier versions: a random `patch_size` HR
+crop at any position (not only multiples of `scale`), the symmetry applied to it,
+then LR = `imresize(hr_crop, 1 / scale)` of the crop alone. The crop has a fixed
+size, so each axis is one fixed `(patch / scale, patch)` matrix, the cached weight
+matrix of `resize.py`, applied with `tf.einsum` in float64 to whole batches (rounded
+after each axis as above, or with `round_lr=False` only clipped at the end). It is
+cheaper for streams of large images, but the LR patch's outer two pixels (the
+kernel's half-width, `2 * scale` HR pixels) see the crop's mirrored border instead
+of the image's true neighbours; a dataset's `"lr"` images are then ignored.
 """
 
 import concurrent.futures
@@ -40,7 +69,7 @@ import warnings
 import numpy as np
 
 from keras_gan.datasets import images as _images
-from keras_gan.datasets.resize import BOUNDARIES, _weight_matrix
+from keras_gan.datasets.resize import BOUNDARIES, _weight_matrix, bicubic_downscale
 
 __all__ = ["div2k", "sr_pairs"]
 
@@ -149,53 +178,138 @@ def _image_of(tf, element):
     return element
 
 
-def _check_stream(tf, dataset):
-    spec = _image_of(tf, dataset.element_spec)
-    if not isinstance(spec, tf.TensorSpec) or spec.dtype != tf.uint8 \
-            or spec.shape.rank not in (None, 3) \
-            or spec.shape.rank == 3 and spec.shape[-1] not in (None, 1, 3):
+def _image_spec_ok(tf, spec):
+    return (isinstance(spec, tf.TensorSpec) and spec.dtype == tf.uint8
+            and spec.shape.rank in (None, 3)
+            and not (spec.shape.rank == 3 and spec.shape[-1] not in (None, 1, 3)))
+
+
+def _check_stream(tf, dataset, use_lr):
+    """`(images, has_lr)`: the dataset mapped to RGB uint8 HR images, or to `(hr, lr)`
+    pairs of them when `use_lr` and its elements are dicts with an `"lr"` image."""
+    spec = dataset.element_spec
+    hr_spec = _image_of(tf, spec)
+    if not _image_spec_ok(tf, hr_spec):
         raise ValueError(f"A dataset of HR images must yield single uint8 images "
                          f"(height, width, 3) (or dicts with an 'hr' or 'image' key "
                          f"holding them, as tensorflow_datasets does); its elements are "
                          f"{dataset.element_spec}.")
-    grey = spec.shape.rank == 3 and spec.shape[-1] == 1
+    has_lr = use_lr and isinstance(spec, dict) and "lr" in spec
+    if has_lr and not _image_spec_ok(tf, spec["lr"]):
+        raise ValueError(f"The 'lr' images of a dataset must be uint8 (height, width, 3), "
+                         f"like its HR images (or pass lr_from='crop' to ignore them); its "
+                         f"elements are {dataset.element_spec}.")
 
-    def select(element):
-        image = _image_of(tf, element)
-        if grey:
+    def rgb(image, image_spec):
+        if image_spec.shape.rank == 3 and image_spec.shape[-1] == 1:
             image = tf.image.grayscale_to_rgb(image)
         return tf.ensure_shape(image, (None, None, 3))
 
-    return dataset.map(select, num_parallel_calls=tf.data.AUTOTUNE)
+    def select(element):
+        hr = rgb(_image_of(tf, element), hr_spec)
+        return (hr, rgb(element["lr"], spec["lr"])) if has_lr else hr
+
+    return dataset.map(select, num_parallel_calls=tf.data.AUTOTUNE), has_lr
+
+
+def _provided_lr(tf, hr, lr, scale):
+    """A dataset's own `(hr, lr)` made aligned: HR mod-cropped to a multiple of `scale`,
+    LR cut to HR / `scale` (an LR of `ceil(size / scale)`, from an image that was not
+    mod-cropped, loses its last, partial row / column); any other LR size is an error."""
+    hr_shape, lr_shape = tf.shape(hr)[:2], tf.shape(lr)[:2]
+    low = hr_shape // scale
+    high = (hr_shape + scale - 1) // scale
+    check = tf.debugging.Assert(
+        tf.reduce_all((lr_shape == low) | (lr_shape == high)),
+        ["sr_pairs: the dataset's 'lr' image has (height, width)", lr_shape,
+         "but its HR image", hr_shape, f"needs HR / scale (scale={scale}); is the "
+         f"dataset's LR of another scale? (lr_from='crop' ignores it)"])
+    with tf.control_dependencies([check]):
+        hr = tf.identity(hr[:low[0] * scale, :low[1] * scale])
+        return hr, lr[:low[0], :low[1]]
+
+
+def _whole_image_lr(hr, scale, boundary, round_lr):
+    """`(hr_cropped, lr)` in numpy: HR mod-cropped, and `bicubic_downscale` of it: uint8
+    as MATLAB gives it, or with `round_lr=False` the unrounded result of the same resize
+    of float64 input, clipped to 0..255, as float32."""
+    if round_lr:
+        return bicubic_downscale(hr, scale, boundary)
+    hr_cropped, lr = bicubic_downscale(hr.astype(np.float64), scale, boundary)
+    return hr_cropped.astype(np.uint8), np.clip(lr, 0.0, 255.0).astype(np.float32)
+
+
+def _stream_lr(tf, hr, scale, boundary, round_lr):
+    """`_whole_image_lr` of one HR image tensor, through `tf.numpy_function`."""
+    hr, lr = tf.numpy_function(lambda image: _whole_image_lr(image, scale, boundary, round_lr),
+                               [hr], (tf.uint8, tf.uint8 if round_lr else tf.float32),
+                               stateful=False)
+    return tf.ensure_shape(hr, (None, None, 3)), tf.ensure_shape(lr, (None, None, 3))
 
 
 # ----------------------------------------------------------------------------------
 # The pipeline
 
 
+def _flips(tf, seed, j):
+    """The 3 coin flips (transpose, vertical, horizontal) of patch `j`, from `seed`."""
+    return tf.random.stateless_uniform(
+        [3], seed=tf.stack([seed, tf.constant(4 * j + 2, tf.int64)])) < 0.5
+
+
+def _symmetry(tf, patch, flips):
+    """One patch with the symmetry of the square that `flips` selects."""
+    patch = tf.cond(flips[0], lambda: tf.transpose(patch, (1, 0, 2)), lambda: patch)
+    patch = tf.cond(flips[1], lambda: tf.reverse(patch, [0]), lambda: patch)
+    return tf.cond(flips[2], lambda: tf.reverse(patch, [1]), lambda: patch)
+
+
+def _draw(tf, seed, j, k, maxval):
+    """A uniform int64 in `[0, maxval)`, the `k`-th draw of patch `j`, from `seed`."""
+    return tf.random.stateless_uniform(
+        [], seed=tf.stack([seed, tf.constant(4 * j + k, tf.int64)]), minval=0,
+        maxval=maxval, dtype=tf.int64)
+
+
 def _random_patches(tf, image, seed, patch_size, count, augment):
-    """`count` random `patch_size` windows of `image`, each with a random symmetry of
-    the square when `augment`: `(count, p, p, 3)` uint8. Stateless, from `seed` (a
-    scalar int64), so a seeded pipeline gives the same patches every time."""
+    """`lr_from="crop"`: `count` random `patch_size` windows of `image`, at any
+    position, each with a random symmetry of the square when `augment`:
+    `(count, p, p, 3)` uint8. Stateless, from `seed` (a scalar int64), so a seeded
+    pipeline gives the same patches every time."""
     shape = tf.shape(image, out_type=tf.int64)
     patches = []
     for j in range(count):
-        def draw(k, maxval):
-            return tf.random.stateless_uniform(
-                [], seed=tf.stack([seed, tf.constant(4 * j + k, tf.int64)]), minval=0,
-                maxval=maxval, dtype=tf.int64)
-
-        top, left = draw(0, shape[0] - patch_size + 1), draw(1, shape[1] - patch_size + 1)
+        top = _draw(tf, seed, j, 0, shape[0] - patch_size + 1)
+        left = _draw(tf, seed, j, 1, shape[1] - patch_size + 1)
         patch = image[top:top + patch_size, left:left + patch_size]
         if augment:
-            flips = tf.random.stateless_uniform(
-                [3], seed=tf.stack([seed, tf.constant(4 * j + 2, tf.int64)])) < 0.5
-            patch = tf.cond(flips[0], lambda p=patch: tf.transpose(p, (1, 0, 2)),
-                            lambda p=patch: p)
-            patch = tf.cond(flips[1], lambda p=patch: tf.reverse(p, [0]), lambda p=patch: p)
-            patch = tf.cond(flips[2], lambda p=patch: tf.reverse(p, [1]), lambda p=patch: p)
+            patch = _symmetry(tf, patch, _flips(tf, seed, j))
         patches.append(patch)
     return tf.ensure_shape(tf.stack(patches), (count, patch_size, patch_size, 3))
+
+
+def _random_pairs(tf, hr, lr, seed, scale, patch_size, count, augment):
+    """`lr_from="image"`: `count` aligned pairs of windows, LR `patch_size // scale` at
+    a random `(i, j)` of `lr`, HR `patch_size` at `(scale * i, scale * j)` of `hr`
+    (mod-cropped, `lr`'s size times `scale`), each pair with the same random symmetry
+    of the square when `augment`: `(count, p / scale, p / scale, 3)` in `lr`'s dtype
+    and `(count, p, p, 3)` uint8. Stateless, from `seed`, as `_random_patches`."""
+    size = patch_size // scale
+    shape = tf.shape(lr, out_type=tf.int64)
+    lr_patches, hr_patches = [], []
+    for j in range(count):
+        top = _draw(tf, seed, j, 0, shape[0] - size + 1)
+        left = _draw(tf, seed, j, 1, shape[1] - size + 1)
+        lr_patch = lr[top:top + size, left:left + size]
+        hr_patch = hr[scale * top:scale * top + patch_size,
+                      scale * left:scale * left + patch_size]
+        if augment:
+            flips = _flips(tf, seed, j)
+            lr_patch, hr_patch = _symmetry(tf, lr_patch, flips), _symmetry(tf, hr_patch, flips)
+        lr_patches.append(lr_patch)
+        hr_patches.append(hr_patch)
+    return (tf.ensure_shape(tf.stack(lr_patches), (count, size, size, 3)),
+            tf.ensure_shape(tf.stack(hr_patches), (count, patch_size, patch_size, 3)))
 
 
 def _round_saturate(tf, x):
@@ -217,24 +331,60 @@ def _downscale(tf, hr, matrix, round_lr):
 
 
 def _scaled(tf, x, value_range):
-    """0..255 (any float dtype) to float32 `value_range`."""
+    """0..255 (any dtype) to float32 `value_range`."""
     low, high = value_range
     return tf.cast(low + (high - low) * (tf.cast(x, tf.float64) / 255.0), tf.float32)
+
+
+_LR_CHUNK_BYTES = 8 * 2 ** 20  # uint8 HR per `bicubic_downscale` call (x8 in float64)
+
+
+def _memory_lr(arrays, scale, boundary, round_lr):
+    """`(hr_arrays, lr_arrays)`: each image mod-cropped and its `_whole_image_lr`.
+
+    Images of one size are stacked and downscaled together, up to `_LR_CHUNK_BYTES`
+    at a time (one large matrix product per axis takes a third of the time of as many
+    small ones: BSD68's 68 images have two sizes), the chunks in parallel threads
+    (numpy's products release the GIL). The results are those of one image at a time."""
+    groups = {}
+    for index, array in enumerate(arrays):
+        groups.setdefault(array.shape, []).append(index)
+    chunks = []
+    for shape, indices in groups.items():
+        step = max(1, _LR_CHUNK_BYTES // int(np.prod(shape)))
+        chunks += [indices[k:k + step] for k in range(0, len(indices), step)]
+
+    def downscale(chunk):
+        stack = np.stack([arrays[i] for i in chunk])
+        return _whole_image_lr(stack, scale, boundary, round_lr)
+
+    with concurrent.futures.ThreadPoolExecutor(min(len(chunks), os.cpu_count() or 1)) as pool:
+        results = list(pool.map(downscale, chunks))
+    hr_arrays, lr_arrays = [None] * len(arrays), [None] * len(arrays)
+    for chunk, (hr, lr) in zip(chunks, results):
+        for k, index in enumerate(chunk):
+            hr_arrays[index], lr_arrays[index] = hr[k], lr[k]
+    return hr_arrays, lr_arrays
+
+
+LR_FROM = ("image", "crop")
 
 
 def sr_pairs(hr_images, scale=4, patch_size=96, augment=True, batch_size=16, seed=None,
              repeat=True, shuffle=True, lr_range=(0.0, 1.0), hr_range=(-1.0, 1.0),
              round_lr=True, patches_per_image=1, shuffle_buffer=None, drop_remainder=True,
-             boundary="symmetric"):
+             boundary="symmetric", lr_from="image"):
     """Batches of `(lr, hr)` super-resolution training pairs as a `tf.data.Dataset`.
 
-    Random `patch_size` HR crops, optionally flipped / rotated by multiples of 90
-    degrees, each paired with its MATLAB-bicubic `1 / scale` downscale (see the module
-    docstring), so that `model.fit(sr_pairs(...))` trains on `x=lr`, `y=hr`. The
-    defaults are SRGAN's (Ledig et al. 2017: 96 x 96 HR, x4, LR in [0, 1], HR in
-    [-1, 1]); ESRGAN's (Wang et al. 2018) are `patch_size=128, hr_range=(0, 1)`.
+    Random aligned pairs of patches: a `patch_size // scale` window of the LR image
+    (the MATLAB-bicubic `1 / scale` downscale of the whole, mod-cropped HR image) and
+    the `patch_size` window of HR above it, optionally flipped / rotated by multiples
+    of 90 degrees together (see the module docstring), so that
+    `model.fit(sr_pairs(...))` trains on `x=lr`, `y=hr`. The defaults are SRGAN's
+    (Ledig et al. 2017: 96 x 96 HR, x4, LR in [0, 1], HR in [-1, 1]); ESRGAN's (Wang
+    et al. 2018) are `patch_size=128, hr_range=(0, 1)`.
 
-    Where the HR images come from:
+    Where the HR images (and their LR) come from:
 
     * a folder (str or path): every image file under it, at any depth (.jpg, .jpeg,
       .png, .webp, .bmp, as `image_folder` finds and decodes them: RGB, EXIF rotation
@@ -244,44 +394,66 @@ def sr_pairs(hr_images, scale=4, patch_size=96, augment=True, batch_size=16, see
       skipped with one warning that counts them.
     * a list of uint8 `(H, W, 3)` arrays (sizes may differ), or one `(N, H, W, 3)`
       uint8 array; kept in memory.
+
+      For both, with `lr_from="image"`, each image is mod-cropped and its LR computed
+      once, in parallel threads, by `bicubic_downscale` when `sr_pairs` is called
+      (BSD68's 68 images: one to two seconds on two cores) and kept in memory next
+      to it (`1 / scale**2` of its size; 4 times that, as float32, with
+      `round_lr=False`).
     * a `tf.data.Dataset` of uint8 `(H, W, 3)` images (or of dicts holding them
       under `"hr"` or `"image"`, as from `tensorflow_datasets`), e.g. `div2k()`;
-      streamed: each image read gives `patches_per_image` crops, shuffled in a
-      buffer of `shuffle_buffer` patches.
+      streamed: each image read gives `patches_per_image` pairs, shuffled in a
+      buffer of `shuffle_buffer` pairs. When the dicts also hold an `"lr"` image
+      (`tensorflow_datasets.load("div2k/bicubic_x4")` does), that LR is used as it
+      is (`round_lr` and `boundary` do not apply), HR being mod-cropped; its size
+      must be HR's divided by `scale` (rounded down, or up: a last partial row /
+      column is dropped), else iterating raises `InvalidArgumentError`. Otherwise
+      the LR of each image read is computed by `bicubic_downscale` (through
+      `tf.numpy_function`, in tf.data's parallel map): 0.25 to 0.6 s of CPU for a
+      2K DIV2K image, shared by its `patches_per_image` pairs (the first batch
+      waits for `shuffle_buffer / patches_per_image` images); `lr_from="crop"`
+      avoids that cost.
 
-    In-memory images smaller than the patch are skipped with one warning that counts
-    them (an error when all are); a dataset's are dropped silently (a stream cannot
-    be counted in advance; one of only small images gives an empty dataset).
+    Images smaller than the patch are skipped: in memory with one warning that counts
+    them (an error when all are); a dataset's silently (a stream cannot be counted in
+    advance; one of only small images gives an empty dataset).
 
     Args:
         hr_images: the HR images, as above.
         scale: the integer downscaling factor (4 in SRGAN and ESRGAN).
-        patch_size: side of the square HR crop; a multiple of `scale`. The LR side is
-            `patch_size // scale`.
+        patch_size: side of the square HR patch; a multiple of `scale`. The LR side
+            is `patch_size // scale`.
         augment: apply a uniformly random one of the 8 symmetries of the square
             (transpose, vertical and horizontal flip, each with probability 1/2) to
-            the HR crop, before downscaling.
+            the pair (with `lr_from="crop"`: to the HR crop, before downscaling).
         batch_size: pairs per batch, or None for unbatched pairs.
         seed: seed of the shuffling, the crop positions and the augmentation; a
             seeded pipeline yields the same batches each time it is built (None:
             different every run).
         repeat: repeat the images forever (then give `fit` a `steps_per_epoch`); with
-            False one epoch is one pass, `patches_per_image` crops of each image,
-            with new crops each time the dataset is iterated again.
+            False one epoch is one pass, `patches_per_image` pairs from each image,
+            with new positions each time the dataset is iterated again.
         shuffle: shuffle the images (in memory: a full reshuffle every epoch; a
-            dataset: the patch buffer, on top of the dataset's own order).
+            dataset: the pair buffer, on top of the dataset's own order).
         lr_range: `(low, high)` that LR pixel values 0..255 are mapped to.
         hr_range: `(low, high)` that HR pixel values 0..255 are mapped to.
         round_lr: round the LR to uint8 values after each resize pass, as MATLAB's
             `imresize` does on uint8 images (the SR protocol); False keeps the
-            unrounded float result (clipped to 0..255) before scaling.
-        patches_per_image: crops taken from each image read. In memory it multiplies
-            the epoch (all crops are shuffled together); for a stream it amortises
-            the decoding of large images.
-        shuffle_buffer: patches in the shuffle buffer of a stream (default 1024, or
+            unrounded float result of the same resize (of the image as float64),
+            clipped to 0..255, before scaling. Not applied to a dataset's own LR.
+        patches_per_image: pairs taken from each image read. In memory it multiplies
+            the epoch (all pairs are shuffled together); for a stream it amortises
+            the decoding (and downscaling) of large images.
+        shuffle_buffer: pairs in the shuffle buffer of a stream (default 1024, or
             `patches_per_image` if larger); unused for in-memory images.
         drop_remainder: drop the last, smaller batch (only reached without `repeat`).
         boundary: `"symmetric"` (current MATLAB) or `"replicate"`, as in `imresize`.
+        lr_from: `"image"` (default): LR windows of the whole image's LR, as in the
+            papers' reference code. `"crop"`: HR crops at any position (not only
+            multiples of `scale`), each downscaled on its own, batched in TF (the
+            pipeline of earlier versions); its outer two LR pixels see the
+            crop's mirrored border; it is cheaper for streams of large images. A
+            dataset's own `"lr"` images are ignored.
 
     Returns:
         A `tf.data.Dataset` of `(lr, hr)`: float32 `(batch, patch_size // scale,
@@ -316,12 +488,26 @@ def sr_pairs(hr_images, scale=4, patch_size=96, augment=True, batch_size=16, see
     lr_range, hr_range = _value_range(lr_range, "lr_range"), _value_range(hr_range, "hr_range")
     if boundary not in BOUNDARIES:
         raise ValueError(f"boundary must be one of {BOUNDARIES}; received {boundary!r}.")
+    if lr_from not in LR_FROM:
+        raise ValueError(f"lr_from must be one of {LR_FROM}; received {lr_from!r}.")
+    whole = lr_from == "image"
 
     tf = _images._tf()
     file_paths = None
     if isinstance(hr_images, tf.data.Dataset):
-        images = _check_stream(tf, hr_images).filter(lambda image: tf.logical_and(
-            tf.shape(image)[0] >= patch_size, tf.shape(image)[1] >= patch_size))
+        images, has_lr = _check_stream(tf, hr_images, whole)
+
+        def large(image, *_):  # the mod-crop keeps a multiple of scale >= patch_size
+            return tf.logical_and(tf.shape(image)[0] >= patch_size,
+                                  tf.shape(image)[1] >= patch_size)
+
+        images = images.filter(large)
+        if has_lr:
+            images = images.map(lambda hr, lr: _provided_lr(tf, hr, lr, scale),
+                                num_parallel_calls=tf.data.AUTOTUNE)
+        elif whole:
+            images = images.map(lambda hr: _stream_lr(tf, hr, scale, boundary, round_lr),
+                                num_parallel_calls=tf.data.AUTOTUNE)
         if repeat:  # after the filter: a stream of only small images then ends
             images = images.repeat()
         count, buffer = patches_per_image, max(shuffle_buffer or _DEFAULT_SHUFFLE_BUFFER,
@@ -347,23 +533,37 @@ def sr_pairs(hr_images, scale=4, patch_size=96, augment=True, batch_size=16, see
             arrays = [a for a, keep in zip(arrays, large) if keep]
         for note in notes:
             warnings.warn(note, stacklevel=2)
-        images = _memory_images(tf, arrays, patches_per_image, shuffle, seed, repeat)
+        lr_arrays = None
+        if whole:
+            arrays, lr_arrays = _memory_lr(arrays, scale, boundary, round_lr)
+        images = _memory_images(tf, arrays, lr_arrays, patches_per_image, shuffle, seed,
+                                repeat)
         count, buffer = 1, None
 
     randomness = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
-    patches = tf.data.Dataset.zip((images, randomness)).map(
-        lambda image, r: _random_patches(tf, image, r, patch_size, count, augment),
-        num_parallel_calls=tf.data.AUTOTUNE).unbatch()
+    if whole:
+        patches = tf.data.Dataset.zip((images, randomness)).map(
+            lambda images, r: _random_pairs(tf, *images, r, scale, patch_size, count,
+                                            augment),
+            num_parallel_calls=tf.data.AUTOTUNE).unbatch()
+    else:
+        patches = tf.data.Dataset.zip((images, randomness)).map(
+            lambda image, r: _random_patches(tf, image, r, patch_size, count, augment),
+            num_parallel_calls=tf.data.AUTOTUNE).unbatch()
     if buffer is not None and shuffle:
         patches = patches.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
     if batch_size is not None:
         patches = patches.batch(batch_size, drop_remainder=drop_remainder)
 
-    matrix = _weight_matrix(patch_size, patch_size // scale, 1.0 / scale, boundary)
+    if whole:
+        def pair(lr, hr):
+            return _scaled(tf, lr, lr_range), _scaled(tf, hr, hr_range)
+    else:
+        matrix = _weight_matrix(patch_size, patch_size // scale, 1.0 / scale, boundary)
 
-    def pair(hr):
-        lr = _downscale(tf, hr, matrix, round_lr)
-        return _scaled(tf, lr, lr_range), _scaled(tf, hr, hr_range)
+        def pair(hr):
+            lr = _downscale(tf, hr, matrix, round_lr)
+            return _scaled(tf, lr, lr_range), _scaled(tf, hr, hr_range)
 
     dataset = patches.map(pair, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
     if file_paths is not None:
@@ -371,17 +571,30 @@ def sr_pairs(hr_images, scale=4, patch_size=96, augment=True, batch_size=16, see
     return dataset
 
 
-def _memory_images(tf, arrays, patches_per_image, shuffle, seed, repeat):
-    """A dataset of the in-memory images (as uint8 `(H, W, 3)` tensors), each
-    `patches_per_image` times per epoch, in a fresh shuffled order every epoch.
+def _memory_images(tf, arrays, lr_arrays, patches_per_image, shuffle, seed, repeat):
+    """A dataset of the in-memory images (as uint8 `(H, W, 3)` tensors), or of
+    `(hr, lr)` pairs of them when `lr_arrays` is given, each `patches_per_image`
+    times per epoch, in a fresh shuffled order every epoch.
 
-    The images are kept as one flat uint8 tensor with offsets, so that images of
-    different sizes need neither padding nor a Python generator."""
-    sizes = np.asarray([a.size for a in arrays], dtype=np.int64)
-    offsets = tf.constant(np.concatenate([[0], np.cumsum(sizes)[:-1]]), tf.int64)
-    heights = tf.constant([a.shape[0] for a in arrays], tf.int64)
-    widths = tf.constant([a.shape[1] for a in arrays], tf.int64)
-    flat = tf.constant(np.concatenate([a.reshape(-1) for a in arrays]))
+    The images are kept as one flat tensor with offsets (one for HR, one for LR), so
+    that images of different sizes need neither padding nor a Python generator."""
+
+    def flat(images):
+        sizes = np.asarray([a.size for a in images], dtype=np.int64)
+        offsets = tf.constant(np.concatenate([[0], np.cumsum(sizes)[:-1]]), tf.int64)
+        heights = tf.constant([a.shape[0] for a in images], tf.int64)
+        widths = tf.constant([a.shape[1] for a in images], tf.int64)
+        values = tf.constant(np.concatenate([a.reshape(-1) for a in images]))
+
+        def image(i):
+            start, height, width = offsets[i], heights[i], widths[i]
+            return tf.reshape(values[start:start + height * width * 3],
+                              tf.stack([height, width, 3]))
+
+        return image
+
+    hr_image = flat(arrays)
+    lr_image = None if lr_arrays is None else flat(lr_arrays)
     n = len(arrays)
     indices = tf.data.Dataset.range(n * patches_per_image).map(lambda i: i % n)
     if shuffle:
@@ -389,12 +602,10 @@ def _memory_images(tf, arrays, patches_per_image, shuffle, seed, repeat):
                                   reshuffle_each_iteration=True)
     if repeat:
         indices = indices.repeat()
-
-    def image(i):
-        start, height, width = offsets[i], heights[i], widths[i]
-        return tf.reshape(flat[start:start + height * width * 3], tf.stack([height, width, 3]))
-
-    return indices.map(image, num_parallel_calls=tf.data.AUTOTUNE)
+    if lr_image is None:
+        return indices.map(hr_image, num_parallel_calls=tf.data.AUTOTUNE)
+    return indices.map(lambda i: (hr_image(i), lr_image(i)),
+                       num_parallel_calls=tf.data.AUTOTUNE)
 
 
 # ----------------------------------------------------------------------------------
@@ -412,7 +623,14 @@ def div2k(split="train", data_dir=None, shuffle=True, seed=None, **tfds_kwargs):
     network (damaged files are dropped with a log line). Otherwise the images come
     from `tensorflow_datasets.load("div2k/bicubic_x4", split=split,
     data_dir=data_dir)`, which downloads DIV2K (about 4 GB) on first use; only its
-    `"hr"` images are kept.
+    `"hr"` images are kept, so that both paths yield the same images.
+
+    `sr_pairs` computes the LR of each image read itself (`bicubic_downscale` of the
+    whole image, 0.25 to 0.6 s of CPU per 2K image, shared by its `patches_per_image`
+    pairs). To use DIV2K's released x4 LR images instead (made by
+    MATLAB's `imresize` too), pass the TFDS dataset itself,
+    `sr_pairs(tfds.load("div2k/bicubic_x4", split="train"), ...)`: its elements hold
+    `"lr"` next to `"hr"`.
 
     Args:
         split: `"train"` or `"validation"`, optionally sliced as in TFDS
