@@ -18,8 +18,11 @@ import jax
 import jax.numpy as jnp
 from keras import StatelessScope
 
-# extra arguments of ExportArchive.add_endpoint
-EXPORT_ENDPOINT_KWARGS = {"jax2tf_kwargs": {"native_serialization_platforms": ("cpu", "cuda")}}
+# extra arguments of ExportArchive.add_endpoint: lowered for CPU and CUDA; no gradient
+# functions (a served model needs none, and jax2tf cannot build the gradient of a strided
+# convolution whose height and width are unknown)
+EXPORT_ENDPOINT_KWARGS = {"jax2tf_kwargs": {"native_serialization_platforms": ("cpu", "cuda"),
+                                            "with_gradient": False}}
 
 NATIVE_SAVED_MODEL_EXPORT = True
 

@@ -11,3 +11,4 @@ from keras_gan.layers.virtual_batch_norm import (
 from keras_gan.layers.spectral_normalization import SpectralNormalization
 from keras_gan.layers.pixel_shuffle import PixelShuffle
 from keras_gan.layers.rrdb import RRDB, ResidualDenseBlock
+from keras_gan.layers.instance_norm import InstanceNormalization

@@ -16,3 +16,4 @@ from keras_gan.models.super_resolution import (
     SuperResolutionGAN,
     interpolate_weights,
 )
+from keras_gan.models.fast_style_transfer import FastStyleTransfer

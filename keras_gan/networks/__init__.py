@@ -9,3 +9,4 @@ from keras_gan.networks.dcgan import (
 )
 from keras_gan.networks.srresnet import srgan_discriminator, srresnet, upsampling_steps
 from keras_gan.networks.rrdb import esrgan_discriminator, rrdb_net
+from keras_gan.networks.transformer import transformer_net
