@@ -373,17 +373,10 @@ def evaluate_image(upscaler, image, scale, *, grey=False, boundary="symmetric",
 def _folder_images(path):
     """`[(name, path)]`: the candidate image files under `path` (any depth, sorted), the
     name being the path relative to `path` without its extension."""
-    from keras_gan.datasets import images as _images
+    from keras_gan.datasets.sr import image_files
 
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"Image folder {path} does not exist.")
-    if not os.path.isdir(path):
-        raise NotADirectoryError(f"{path} is not a folder.")
-    paths = _images._list_images(path, labels=False)[0]
-    if not paths:
-        raise ValueError(f"{path} holds no images (looked for "
-                         f"{', '.join(_images.IMAGE_EXTENSIONS)} at any depth).")
+    paths = image_files(path)
     return [(os.path.splitext(os.path.relpath(p, path))[0], p) for p in paths]
 
 

@@ -516,7 +516,6 @@ def test_cli_errors(saved_generator, lr_folder, tmp_path, capsys):
         assert_cli_error(capsys, message, *args)
 
 
-@pytest.mark.skipif(not hasattr(keras_gan.models, "SRGAN"), reason="no keras_gan.models.SRGAN")
 def test_cli_upscale_a_saved_srgan(tmp_path, lr_folder, capsys):
     """A saved SR model brings its generator, scale and ranges (SRGAN: [0, 1] -> [-1, 1])."""
     keras.utils.set_random_seed(3)

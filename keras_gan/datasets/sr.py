@@ -114,8 +114,10 @@ def _read_full_size(path):
     return _images._decode_image(path, (height, width), "resize", 3)
 
 
-def _folder_arrays(path):
-    """`(arrays, paths, notes)`: the readable images under `path` at full size."""
+def image_files(path):
+    """The candidate image files under the folder `path` (any depth, sorted); raises
+    FileNotFoundError / NotADirectoryError / ValueError for a missing folder, a file, or
+    a folder without image files."""
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"Image folder {path} does not exist.")
@@ -125,6 +127,12 @@ def _folder_arrays(path):
     if not paths:
         raise ValueError(f"{path} holds no images (looked for "
                          f"{', '.join(_images.IMAGE_EXTENSIONS)} at any depth).")
+    return paths
+
+
+def _folder_arrays(path):
+    """`(arrays, paths, notes)`: the readable images under `path` at full size."""
+    paths = image_files(path)
 
     def read(file):
         try:

@@ -25,7 +25,7 @@ from keras import ops
 from keras_gan import backend, networks
 from keras_gan import losses as losses_lib
 from keras_gan.losses.perceptual import PerceptualLoss
-from keras_gan.models.base import _SelectOptimizer, _name_optimizer, _non_negative
+from keras_gan.models.base import AdversarialModel, _SelectOptimizer, _non_negative
 
 __all__ = ["ESRGAN", "SRGAN", "SuperResolutionGAN", "interpolate_weights"]
 
@@ -170,15 +170,7 @@ class SuperResolutionGAN(keras.Model):
         self._compile_optimizers = (g_opt, d_opt)
         super().compile(optimizer=container, **kwargs)
 
-    @staticmethod
-    def _make_optimizer(spec, default, name):
-        if spec is None:
-            optimizer = default()
-        elif isinstance(spec, keras.optimizers.Optimizer):
-            optimizer = spec
-        else:
-            optimizer = keras.optimizers.get(spec)
-        return _name_optimizer(optimizer, name)
+    _make_optimizer = staticmethod(AdversarialModel._make_optimizer)
 
     def _optimizers(self):
         if getattr(self, "_compile_optimizers", None) is None:
@@ -210,17 +202,10 @@ class SuperResolutionGAN(keras.Model):
         )
 
     # --------------------------------------------------------------------- metrics
-    @property
-    def metrics(self):
-        return list(self._trackers)
-
-    def _update_trackers(self, values):
-        for tracker in self._trackers:
-            if tracker.name in values:
-                tracker.update_state(values[tracker.name])
-
-    def _logs(self):
-        return {t.name: t.result() for t in self._trackers}
+    # the loss trackers work as the adversarial models' do
+    metrics = AdversarialModel.metrics
+    _update_trackers = AdversarialModel._update_trackers
+    _logs = AdversarialModel._logs
 
     # ------------------------------------------------------------------ the losses
     def call(self, images, training=False):
