@@ -50,6 +50,33 @@ def assert_ok(result):
     assert result.returncode == 0, f"child failed:\n{result.stdout}\n{result.stderr[-3000:]}"
 
 
+def run_cli(capsys, *args):
+    """Runs `keras-gan ARGS` in this process; returns (exit code, stdout, stderr)."""
+    from keras_gan import cli
+
+    code = cli.main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_cli_error(capsys, message, *args):
+    """`keras-gan ARGS` fails with exit code 2 and one line on stderr holding `message`."""
+    code, _, err = run_cli(capsys, *args)
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1, (code, err)
+    assert lines[0].startswith("keras-gan: error:") and message in lines[0], lines[0]
+
+
+@pytest.fixture(scope="session")
+def random_inception():
+    """InceptionV3 features with random weights, built once per process (tens of seconds
+    under JAX): the metrics' shared default extractor, which `keras-gan evaluate
+    --weights none` and `metrics.get(name, weights=None)` use too."""
+    from keras_gan.metrics.streaming import _default_extractor
+
+    return _default_extractor(None, (-1.0, 1.0))
+
+
 @pytest.fixture
 def numpy_rng():
     return np.random.default_rng(1234)

@@ -4,6 +4,8 @@ Shared by `keras_gan.callbacks.Evaluate` (scores during `fit`) and
 `keras-gan evaluate` (scores of a saved model).
 """
 
+import functools
+
 import numpy as np
 
 from keras_gan.metrics.mnist import mnist_classify
@@ -12,12 +14,24 @@ from keras_gan.metrics.streaming import (
     InceptionScore,
     KernelInceptionDistance,
     PrecisionRecall,
+    _FeatureMetric,
 )
 
 __all__ = ["METRIC_NAMES", "collect_images", "evaluate", "get"]
 
 #: names accepted by `get`: InceptionV3 metrics, then those of the MNIST classifier
 METRIC_NAMES = ("fid", "kid", "is", "pr", "mnist_fd", "mnist_score", "mnist_pr")
+
+
+@functools.lru_cache(maxsize=None)
+def _mnist_extractor(input_range):
+    """One classifier callable per input range, so that the `mnist_*` metrics built by
+    `get` share a pass over each batch in `evaluate`."""
+
+    def mnist(images):
+        return mnist_classify(images, input_range)
+
+    return mnist
 
 
 def get(name, weights="imagenet", input_range=(-1.0, 1.0)):
@@ -29,9 +43,7 @@ def get(name, weights="imagenet", input_range=(-1.0, 1.0)):
     if not isinstance(name, str):
         return name
 
-    def mnist(images):
-        return mnist_classify(images, input_range)
-
+    mnist = _mnist_extractor(tuple(float(v) for v in input_range))
     inception = dict(weights=weights, input_range=input_range)
     factories = {
         "fid": lambda: FrechetInceptionDistance(**inception),
@@ -80,6 +92,22 @@ def _logged(metric):
     return out
 
 
+def _feed(metrics, side, images):
+    """Feeds one batch to every metric; metrics with the same feature extractor (FID,
+    KID, IS and precision/recall on one InceptionV3) share a single pass over it."""
+    outputs = {}
+    for metric in metrics:
+        if not isinstance(metric, _FeatureMetric):
+            metric.update_state(**{f"{side}_images": images})
+            continue
+        if side not in metric._sides:
+            continue
+        extractor = metric.feature_extractor
+        if id(extractor) not in outputs:
+            outputs[id(extractor)] = extractor(images)
+        metric.update_from_outputs(side, outputs[id(extractor)], len(images))
+
+
 def evaluate(model, metrics, real_images=None, n_samples=10_000, batch_size=250, seed=0,
              feed_real=True):
     """Scores of `model.generate` samples.
@@ -98,8 +126,7 @@ def evaluate(model, metrics, real_images=None, n_samples=10_000, batch_size=250,
     metrics = [get(m) for m in metrics]
     if feed_real and real_images is not None:
         for start in range(0, len(real_images), batch_size):
-            for metric in metrics:
-                metric.update_state(real_images=real_images[start:start + batch_size])
+            _feed(metrics, "real", real_images[start:start + batch_size])
     num_classes = getattr(model, "num_classes", None)
     rng = np.random.default_rng(seed)
     for start in range(0, n_samples, batch_size):
@@ -107,8 +134,7 @@ def evaluate(model, metrics, real_images=None, n_samples=10_000, batch_size=250,
         labels = None if num_classes is None else (np.arange(start, start + count)
                                                   % num_classes)
         images = model.generate(count, seed=int(rng.integers(2 ** 31)), labels=labels)
-        for metric in metrics:
-            metric.update_state(generated_images=images)
+        _feed(metrics, "generated", images)
     scores = {}
     for metric in metrics:
         scores.update(_logged(metric))

@@ -104,11 +104,21 @@ class InceptionV3Features:
     def __call__(self, images):
         from keras import ops
 
+        if len(images) == 0:
+            raise ValueError("images is empty: InceptionV3 features need at least one image.")
+        # Every forward pass has the same batch size (the last one padded with zeros and
+        # the padding dropped: inference-mode batch norm keeps rows independent), so the
+        # network compiles once per call however many images there are.
+        size = min(self.batch_size, len(images))
         features, probabilities = [], []
-        for start in range(0, len(images), self.batch_size):
-            batch = preprocess(images[start:start + self.batch_size], self.input_range)
+        for start in range(0, len(images), size):
+            chunk = images[start:start + size]
+            count = len(chunk)
+            batch = preprocess(chunk, self.input_range)
+            if count < size:
+                batch = ops.pad(batch, ((0, size - count), (0, 0), (0, 0), (0, 0)))
             f, p = self.model.predict_on_batch(batch)
-            features.append(ops.convert_to_numpy(f))
-            probabilities.append(ops.convert_to_numpy(p))
+            features.append(ops.convert_to_numpy(f)[:count])
+            probabilities.append(ops.convert_to_numpy(p)[:count])
         return {"features": np.concatenate(features).astype("float32"),
                 "probabilities": np.concatenate(probabilities).astype("float32")}

@@ -91,30 +91,40 @@ class _FeatureMetric(keras.metrics.Metric):
             self._extractor = _default_extractor(self._weights, self._input_range)
         return self._extractor
 
-    def _outputs(self, images, key="features"):
+    #: which output of the extractor the metric keeps, and for which sides
+    _key = "features"
+    _sides = ("real", "generated")
+
+    def update_from_outputs(self, side, outputs, count):
+        """Feeds `outputs` of `feature_extractor` already computed on `count` images of
+        `side` (`"real"` or `"generated"`): one extractor pass shared by several metrics
+        (as `keras_gan.metrics.evaluate` does). A side the metric ignores (the real
+        images of the Inception Score) is skipped."""
         from keras import ops
 
-        out = self.feature_extractor(images)
-        if isinstance(out, dict):
-            if key not in out:
-                raise ValueError(f"{self.name} needs {key!r} from the feature extractor, "
-                                 f"which returned {sorted(out)}.")
-            out = out[key]
-        out = np.asarray(ops.convert_to_numpy(out), dtype="float64")
-        if out.ndim != 2 or len(out) != len(images):
-            raise ValueError(f"the feature extractor must return (batch, d) {key}; received "
-                             f"shape {out.shape} for {len(images)} images.")
-        if not np.isfinite(out).all():
-            raise ValueError(f"the feature extractor returned NaN or infinite {key}.")
-        return out
+        if side not in ("real", "generated"):
+            raise ValueError(f"side must be 'real' or 'generated'; received {side!r}.")
+        if side not in self._sides:
+            return
+        if isinstance(outputs, dict):
+            if self._key not in outputs:
+                raise ValueError(f"{self.name} needs {self._key!r} from the feature extractor, "
+                                 f"which returned {sorted(outputs)}.")
+            outputs = outputs[self._key]
+        outputs = np.asarray(ops.convert_to_numpy(outputs), dtype="float64")
+        if outputs.ndim != 2 or len(outputs) != count:
+            raise ValueError(f"the feature extractor must return (batch, d) {self._key}; "
+                             f"received shape {outputs.shape} for {count} images.")
+        if not np.isfinite(outputs).all():
+            raise ValueError(f"the feature extractor returned NaN or infinite {self._key}.")
+        self._add(side, outputs)
 
     def update_state(self, real_images=None, generated_images=None, sample_weight=None):
         if sample_weight is not None:
             raise ValueError(f"{self.name} does not support sample_weight.")
-        if real_images is not None:
-            self._add("real", self._outputs(real_images))
-        if generated_images is not None:
-            self._add("generated", self._outputs(generated_images))
+        for side, images in (("real", real_images), ("generated", generated_images)):
+            if images is not None and side in self._sides:
+                self.update_from_outputs(side, self.feature_extractor(images), len(images))
 
     def reset_state(self):
         self.reset_real()
@@ -237,11 +247,8 @@ class InceptionScore(_SampleMetric):
         self.splits = splits
         super().__init__(classifier, weights, input_range, name=name, **kwargs)
 
-    def update_state(self, real_images=None, generated_images=None, sample_weight=None):
-        if sample_weight is not None:
-            raise ValueError(f"{self.name} does not support sample_weight.")
-        if generated_images is not None:
-            self._add("generated", self._outputs(generated_images, key="probabilities"))
+    _key = "probabilities"
+    _sides = ("generated",)
 
     def result(self):
         return inception_score(self._features("generated"), self.splits)[0]
