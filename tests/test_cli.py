@@ -1,4 +1,6 @@
-"""The keras-gan command, run as a user would (a child process)."""
+"""The keras-gan command: trained and its errors checked through the real entry point (a
+child process, `python -m keras_gan`) where the process matters (stderr free of library
+logs, outputs written), and in this process (`cli.main`) for the many argument checks."""
 
 import csv
 import json
@@ -8,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import BACKEND, ROOT, assert_ok, run_python
+from conftest import BACKEND, ROOT, assert_cli_error, assert_ok, run_cli, run_python
 
 
 
@@ -47,14 +49,17 @@ def test_train_writes_its_outputs(trained_run):
 
 
 @pytest.mark.slow
-def test_sample_and_export(trained_run, tmp_path):
+def test_sample_and_export(trained_run, tmp_path, capsys):
     out, _ = trained_run
     npy = tmp_path / "s.npy"
-    assert_ok(keras_gan_cli("sample", out / "model.keras", "-n", "17", "-o", npy, "--seed", "1"))
+    code, _, err = run_cli(capsys, "sample", out / "model.keras", "-n", "17", "-o", npy,
+                           "--seed", "1")
+    assert code == 0, err
     samples = np.load(npy)
     assert samples.shape == (17, 2) and np.isfinite(samples).all()
     png = tmp_path / "s.png"
-    assert_ok(keras_gan_cli("sample", out / "model.keras", "-n", "50", "-o", png))
+    code, _, err = run_cli(capsys, "sample", out / "model.keras", "-n", "50", "-o", png)
+    assert code == 0, err
     assert png.read_bytes()[:4] == b"\x89PNG"
     export = tmp_path / "exported"
     result = keras_gan_cli("export", out / "model.keras", export)
@@ -70,7 +75,7 @@ def test_sample_and_export(trained_run, tmp_path):
 
 
 @pytest.mark.slow
-def test_train_an_image_model_on_the_embedded_shapes(tmp_path):
+def test_train_an_image_model_on_the_embedded_shapes(tmp_path, capsys, random_inception):
     out = tmp_path / "dcgan"
     result = keras_gan_cli("train", "dcgan", "--epochs", "2", "--epoch-size", "64",
                            "--batch-size", "32", "--image-size", "16", "--filters", "8",
@@ -82,23 +87,25 @@ def test_train_an_image_model_on_the_embedded_shapes(tmp_path):
     assert run["image_shape"] == [16, 16, 3] and run["num_classes"] == 3
     assert len(list(csv.DictReader(open(out / "history.csv")))) == 2
     png = tmp_path / "grid.png"
-    assert_ok(keras_gan_cli("sample", out / "model.keras", "-n", "9", "-o", png))
+    code, _, err = run_cli(capsys, "sample", out / "model.keras", "-n", "9", "-o", png)
+    assert code == 0, err
     assert png.read_bytes()[:4] == b"\x89PNG"
-    result = keras_gan_cli("sample", out / "model.keras", "-o", png, "--label", "1")
-    assert result.returncode == 2 and "--label applies to conditional models" in result.stderr
-    # Scores against embedded shapes, InceptionV3 with random weights (no download).
+    assert_cli_error(capsys, "--label applies to conditional models",
+                     "sample", out / "model.keras", "-o", png, "--label", "1")
+    # Scores against embedded shapes, InceptionV3 with random weights (no download): the
+    # process's shared extractor, built once for this and the metrics' tests.
     scores = tmp_path / "scores.json"
-    result = keras_gan_cli("evaluate", out / "model.keras", "--data", "shapes", "--metrics",
-                           "fid,kid,is,pr", "--weights", "none", "-n", "12", "-o", scores)
-    assert_ok(result)
+    code, out_text, err = run_cli(capsys, "evaluate", out / "model.keras", "--data", "shapes",
+                                  "--metrics", "fid,kid,is,pr", "--weights", "none", "-n", "12",
+                                  "-o", scores)
+    assert code == 0, err
     report = json.loads(scores.read_text())
     assert report["n"] == 12 and report["inception_weights"] == "None"
     assert set(report["scores"]) == {"fid", "kid", "kid_std", "inception_score",
                                      "inception_score_std", "precision", "recall"}
-    assert report["scores"]["fid"] > 0 and "fid" in result.stdout
-    result = keras_gan_cli("evaluate", out / "model.keras", "--data", "shapes", "--metrics",
-                           "mnist_fd", "-n", "8")
-    assert result.returncode == 2 and "MNIST images must be" in result.stderr
+    assert report["scores"]["fid"] > 0 and "fid" in out_text
+    assert_cli_error(capsys, "MNIST images must be", "evaluate", out / "model.keras",
+                     "--data", "shapes", "--metrics", "mnist_fd", "-n", "8")
 
 
 @pytest.mark.parametrize("args,message", [
@@ -132,7 +139,17 @@ def test_train_an_image_model_on_the_embedded_shapes(tmp_path):
     (("evaluate", "missing.keras", "--data", "mnist", "--weights", "no.h5"),
      "InceptionV3 weights file not found: no.h5"),
 ])
-def test_bad_arguments_are_one_line_and_exit_2(args, message):
+def test_bad_arguments_are_one_line_and_exit_2(args, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert_cli_error(capsys, message, *args)
+    assert os.listdir(tmp_path) == []  # nothing written
+
+
+@pytest.mark.parametrize("args,message", [
+    (("frobnicate",), "invalid choice: 'frobnicate'"),
+    (("train", "gan", "--loss", "nope", "--out", "x"), "Unknown adversarial loss 'nope'"),
+])
+def test_errors_through_the_entry_point_are_one_line_and_exit_2(args, message):
     result = keras_gan_cli(*args)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
@@ -150,7 +167,7 @@ def test_train_does_not_overwrite_a_run(trained_run):
     assert (out / "model.keras").read_bytes() == before
 
 
-def test_corrupt_model_files(tmp_path):
+def test_corrupt_model_files(tmp_path, capsys):
     garbage = tmp_path / "garbage.keras"
     garbage.write_bytes(os.urandom(1000))
     import zipfile
@@ -158,9 +175,9 @@ def test_corrupt_model_files(tmp_path):
     broken = tmp_path / "broken.keras"
     with zipfile.ZipFile(broken, "w") as z:
         z.writestr("config.json", "{truncated")
-    for path, message in ((garbage, "not a .keras model file"), (broken, "cannot load model file")):
-        result = keras_gan_cli("sample", path, "-o", tmp_path / "x.npy")
-        assert result.returncode == 2
-        lines = result.stderr.strip().splitlines()
-        assert len(lines) == 1 and message in lines[0], result.stderr
-        assert not (tmp_path / "x.npy").exists()
+    assert_cli_error(capsys, "not a .keras model file", "sample", garbage, "-o", tmp_path / "x.npy")
+    result = keras_gan_cli("sample", broken, "-o", tmp_path / "x.npy")  # keras loaded
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot load model file" in lines[0], result.stderr
+    assert not (tmp_path / "x.npy").exists()

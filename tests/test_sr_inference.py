@@ -17,8 +17,7 @@ from PIL import Image
 import keras
 
 import keras_gan
-from conftest import BACKEND, ROOT, assert_ok, run_python
-from keras_gan import cli
+from conftest import BACKEND, ROOT, assert_cli_error, assert_ok, run_cli, run_python
 from keras_gan import super_resolution as sr
 from keras_gan.datasets import bicubic_downscale
 from keras_gan.export import export_image_model
@@ -375,19 +374,6 @@ def test_read_hr_image_and_protocol_scores(tmp_path):
 
 
 # ---------------------------------------------------------------------------- CLI
-
-
-def run_cli(capsys, *args):
-    code = cli.main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_cli_error(capsys, message, *args):
-    code, out, err = run_cli(capsys, *args)
-    lines = err.strip().splitlines()
-    assert code == 2 and len(lines) == 1, (code, err)
-    assert lines[0].startswith("keras-gan: error:") and message in lines[0], lines[0]
 
 
 @pytest.fixture(scope="module")
