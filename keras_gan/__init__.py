@@ -22,6 +22,7 @@ from keras_gan import (  # noqa: E402
     metrics,
     models,
     networks,
+    serving,
     super_resolution,
 )
 from keras_gan.export import export_generator  # noqa: E402
@@ -57,5 +58,6 @@ __all__ = [
     "metrics",
     "models",
     "networks",
+    "serving",
     "super_resolution",
 ]

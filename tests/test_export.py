@@ -18,6 +18,9 @@ def test_exported_signature_reproduces_the_generator(tmp_path):
     latent = model.latents(5, seed=3)
     np.save(tmp_path / "latent.npy", latent)
     np.save(tmp_path / "expected.npy", model.generate_from(latent))
+    bodies = [keras_gan.serving.predict_request({"latent": latent}, format=f)
+              for f in ("columnar", "row")]
+    (tmp_path / "bodies.json").write_text(json.dumps(bodies))
     code = f"""
 import json, sys
 import numpy as np
@@ -30,6 +33,15 @@ out = fn(latent=tf.constant(np.load({str(tmp_path / 'latent.npy')!r})))
 got = out["samples"].numpy()
 np.testing.assert_allclose(got, np.load({str(tmp_path / 'expected.npy')!r}), rtol=1e-5, atol=1e-6)
 batch7 = fn(latent=tf.zeros((7, 2)))["samples"]
+# REST bodies of keras_gan.serving, fed as TF Serving does: values cast to the input dtypes.
+for body in json.load(open({str(tmp_path / 'bodies.json')!r})):
+    assert body["signature_name"] == "serving_default"
+    if "inputs" in body:
+        columns = body["inputs"]
+    else:
+        columns = {{name: [row[name] for row in body["instances"]] for name in kwargs}}
+    feeds = {{name: tf.constant(columns[name], dtype=kwargs[name].dtype) for name in kwargs}}
+    np.testing.assert_allclose(fn(**feeds)["samples"].numpy(), got, rtol=0, atol=0)
 print(json.dumps({{"outputs": sorted(out), "shape": spec.shape.as_list(), "dtype": spec.dtype.name,
                   "out_dtype": out["samples"].dtype.name, "batch7": batch7.shape.as_list(),
                   "keras_gan_imported": "keras_gan" in sys.modules}}))
