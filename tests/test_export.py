@@ -1,6 +1,9 @@
 """SavedModel export for TF Serving, checked in a fresh process with tf.saved_model.load."""
 
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -51,6 +54,27 @@ print(json.dumps({{"outputs": sorted(out), "shape": spec.shape.as_list(), "dtype
     info = json.loads(result.stdout.strip().splitlines()[-1])
     assert info == {"outputs": ["samples"], "shape": [None, 2], "dtype": "float32",
                     "out_dtype": "float32", "batch7": [7, 2], "keras_gan_imported": False}
+    # The directory as TF Serving's own tool reads it: saved_model_cli show, then run.
+    shown = saved_model_cli("show", "--dir", export_dir, "--all")
+    assert_ok(shown)
+    for line in ("signature_def['serving_default']:", "inputs['latent'] tensor_info:",
+                 "dtype: DT_FLOAT", "shape: (-1, 2)", "outputs['samples'] tensor_info:",
+                 "Method name is: tensorflow/serving/predict"):
+        assert line in shown.stdout, shown.stdout
+    ran = saved_model_cli("run", "--dir", export_dir, "--tag_set", "serve", "--signature_def",
+                          "serving_default", "--inputs", f"latent={tmp_path / 'latent.npy'}",
+                          "--outdir", tmp_path / "cli_out")
+    assert_ok(ran)
+    np.testing.assert_allclose(np.load(tmp_path / "cli_out" / "samples.npy"),
+                               np.load(tmp_path / "expected.npy"), rtol=1e-5, atol=1e-6)
+
+
+def saved_model_cli(*args):
+    """TensorFlow's saved_model_cli in a fresh process (no keras, no keras_gan)."""
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    return subprocess.run([sys.executable, "-m", "tensorflow.python.tools.saved_model_cli",
+                           *map(str, args)], env=env, capture_output=True, text=True,
+                          timeout=300)
 
 
 def test_export_rejects_other_formats(tmp_path):
