@@ -1,6 +1,7 @@
-"""The keras-gan command: trained and its errors checked through the real entry point (a
-child process, `python -m keras_gan`) where the process matters (stderr free of library
-logs, outputs written), and in this process (`cli.main`) for the many argument checks."""
+"""The keras-gan command. Training, export and a few errors go through the real entry
+point (a child process, `python -m keras_gan`), where the process matters: stderr free of
+library logs, files written. The many argument checks, `sample` and `evaluate` call
+`cli.main` in this process."""
 
 import csv
 import json
