@@ -50,6 +50,16 @@ def assert_ok(result):
     assert result.returncode == 0, f"child failed:\n{result.stdout}\n{result.stderr[-3000:]}"
 
 
+def stripes_style_image():
+    """40x24 (height x width) floats in [0, 255]: diagonal stripes and noise, a style
+    image for the style-transfer tests."""
+    rng = np.random.default_rng(5)
+    y, x = np.mgrid[0:40, 0:24]
+    stripes = 127.5 + 120 * np.sin((x + y) / 2.0)
+    image = np.stack([stripes, 255 - stripes, rng.uniform(0, 255, (40, 24))], axis=-1)
+    return np.clip(image, 0, 255)
+
+
 def run_cli(capsys, *args):
     """Runs `keras-gan ARGS` in this process; returns (exit code, stdout, stderr)."""
     from keras_gan import cli

@@ -12,7 +12,7 @@ import pytest
 
 import keras
 
-from conftest import assert_ok, run_python
+from conftest import assert_ok, run_python, stripes_style_image
 
 from keras_gan import backend
 from keras_gan.layers import InstanceNormalization
@@ -26,15 +26,6 @@ STYLE_LAYERS = ("block1_conv2", "block2_conv2", "block3_conv3", "block4_conv3")
 
 def _np(x):
     return np.asarray(keras.ops.convert_to_numpy(x), dtype="float64")
-
-
-def _style_image():
-    """40x24 (height x width) floats in [0, 255]: diagonal stripes and noise."""
-    rng = np.random.default_rng(5)
-    y, x = np.mgrid[0:40, 0:24]
-    stripes = 127.5 + 120 * np.sin((x + y) / 2.0)
-    image = np.stack([stripes, 255 - stripes, rng.uniform(0, 255, (40, 24))], axis=-1)
-    return np.clip(image, 0, 255)
 
 
 def _content_batch(n=2, size=16):
@@ -76,7 +67,7 @@ def _tiny_transformer(**kwargs):
 @pytest.fixture(scope="module")
 def model():
     keras.utils.set_random_seed(3)
-    return FastStyleTransfer(_style_image(), transformer=_tiny_transformer(), weights=None)
+    return FastStyleTransfer(stripes_style_image(), transformer=_tiny_transformer(), weights=None)
 
 
 @pytest.fixture(scope="module")
@@ -234,7 +225,7 @@ def test_style_targets_and_loss_terms_match_float64_reference(model):
     assert model.extractor.layer_names == STYLE_LAYERS  # the union, in network order
     assert model.content_layers == ("block2_conv2",)
     style = {k: _np(v) for k, v in model.extractor(
-        (_style_image()[None] / 255.0).astype("float32")).items()}
+        (stripes_style_image()[None] / 255.0).astype("float32")).items()}
     for name, gram in model.style_targets.items():
         f = style[name][0]
         reference = np.einsum("hwi,hwj->ij", f, f) / f.size
@@ -311,7 +302,7 @@ def test_stylize_takes_uint8_images_of_any_size(model):
 
 
 def test_bad_inputs_give_clear_errors(model, tmp_path):
-    style = _style_image()
+    style = stripes_style_image()
     for args, kwargs, message in [
         ((style[..., 0],), {}, "style_image must be an RGB image of shape (height, width, 3)"),
         ((np.zeros((40, 24, 4)),), {}, "RGBA"),

@@ -8,7 +8,7 @@ import pytest
 
 import keras
 
-from conftest import ROOT
+from conftest import ROOT, stripes_style_image
 from test_cli import keras_gan_cli
 
 from keras_gan.models import StyleTransfer
@@ -28,26 +28,17 @@ def _content_image():
     return np.clip(image, 0, 255).astype("uint8")
 
 
-def _style_image():
-    """40x24 (height x width) floats in [0, 255]: diagonal stripes and noise."""
-    rng = np.random.default_rng(5)
-    y, x = np.mgrid[0:40, 0:24]
-    stripes = 127.5 + 120 * np.sin((x + y) / 2.0)
-    image = np.stack([stripes, 255 - stripes, rng.uniform(0, 255, (40, 24))], axis=-1)
-    return np.clip(image, 0, 255)
-
-
 def _model(**kwargs):
     keras.utils.set_random_seed(3)
     kwargs.setdefault("weights", None)
-    return StyleTransfer(_content_image(), _style_image(), **kwargs)
+    return StyleTransfer(_content_image(), stripes_style_image(), **kwargs)
 
 
 def _reference_losses(model, image):
     """The loss terms of `image` (1, H, W, 3) in float64 from the extractor's features."""
     made = {k: _np(v) for k, v in model.extractor(image.astype("float32")).items()}
     content = {k: _np(v) for k, v in model.extractor(_content_image()[None]).items()}
-    style = {k: _np(v) for k, v in model.extractor(_style_image()[None].astype("float32"))
+    style = {k: _np(v) for k, v in model.extractor(stripes_style_image()[None].astype("float32"))
              .items()}
     content_loss = sum(np.mean((made[n] - content[n]) ** 2) for n in model.content_layers)
     style_loss = 0.0
@@ -123,7 +114,7 @@ def test_content_init_starts_at_the_content_image_and_the_image_stays_in_range()
 
 
 def test_bad_images_and_arguments_give_clear_errors():
-    content, style = _content_image(), _style_image()
+    content, style = _content_image(), stripes_style_image()
     cases = [
         ((content[..., 0], style), "shape (32, 32)"),
         ((content, np.zeros((40, 24, 4))), "RGBA"),
@@ -161,7 +152,7 @@ def _cli_inputs(tmp_path):
     from PIL import Image
 
     Image.fromarray(_content_image()[:, :24]).save(tmp_path / "content.png")
-    Image.fromarray(_style_image().astype("uint8")).save(tmp_path / "style.png")
+    Image.fromarray(stripes_style_image().astype("uint8")).save(tmp_path / "style.png")
     return tmp_path / "content.png", tmp_path / "style.png"
 
 
@@ -213,7 +204,7 @@ def test_cli_stylize_bad_inputs_are_one_line_and_exit_2(tmp_path, capsys, args, 
     from keras_gan import cli
 
     Image.fromarray(_content_image()).save(tmp_path / "c.png")
-    Image.fromarray(_style_image().astype("uint8")).save(tmp_path / "s.png")
+    Image.fromarray(stripes_style_image().astype("uint8")).save(tmp_path / "s.png")
     (tmp_path / "notes.png").write_text("not an image\n")
     names = dict(content=tmp_path / "c.png", style=tmp_path / "s.png", text=tmp_path / "notes.png",
                  out=tmp_path / "out.png", tmp=tmp_path)

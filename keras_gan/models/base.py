@@ -35,6 +35,26 @@ class _SelectOptimizer:
         return self.discriminator_optimizer
 
 
+def optimizer_pair(g_opt, d_opt, generator, discriminator):
+    """One built `MultiOptimizer` over both networks' optimizers, for `Model.compile`.
+
+    One container so that every backend's trainer carries both optimizers' state (under
+    JAX, `fit` threads only `model.optimizer.variables` through the step). Its own
+    `iterations` counts training steps (= generator updates).
+    """
+    if g_opt is d_opt:
+        raise ValueError("The generator and the discriminator need two optimizer instances.")
+    g_vars = generator.trainable_variables
+    d_vars = discriminator.trainable_variables
+    container = keras.optimizers.MultiOptimizer(
+        _SelectOptimizer(g_opt, d_opt, g_vars), name="adversarial_optimizer"
+    )
+    container.build(g_vars + d_vars)
+    if container.optimizers != [g_opt, d_opt]:
+        raise ValueError("Both networks need trainable variables of their own.")
+    return container
+
+
 def _name_optimizer(optimizer, name):
     """Optimizers are named after the network they train, so that logs and callbacks
     (`learning_rate_generator_optimizer`, ...) tell them apart."""
@@ -241,19 +261,7 @@ class AdversarialModel(keras.Model):
         d_opt = self._make_optimizer(discriminator_optimizer,
                                      self.default_discriminator_optimizer,
                                      "discriminator_optimizer")
-        if g_opt is d_opt:
-            raise ValueError("The generator and the discriminator need two optimizer instances.")
-        g_vars = self.generator.trainable_variables
-        d_vars = self.discriminator.trainable_variables
-        # One container so that every backend's trainer carries both optimizers' state
-        # (under JAX, `fit` threads only `model.optimizer.variables` through the step).
-        # Its own `iterations` counts training steps (= generator updates).
-        container = keras.optimizers.MultiOptimizer(
-            _SelectOptimizer(g_opt, d_opt, g_vars), name="adversarial_optimizer"
-        )
-        container.build(g_vars + d_vars)
-        if container.optimizers != [g_opt, d_opt]:
-            raise ValueError("Both networks need trainable variables of their own.")
+        container = optimizer_pair(g_opt, d_opt, self.generator, self.discriminator)
         self._compile_optimizers = (g_opt, d_opt)
         super().compile(optimizer=container, **kwargs)
 

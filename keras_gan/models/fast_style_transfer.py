@@ -11,7 +11,12 @@ from keras import ops
 from keras_gan import backend
 from keras_gan.losses import perceptual
 from keras_gan.models.base import _non_negative
-from keras_gan.models.style_transfer import _check_image, _check_size, _min_side
+from keras_gan.models.style_transfer import (
+    _built_optimizer,
+    _check_image,
+    _check_size,
+    _min_side,
+)
 from keras_gan.networks.transformer import OUTPUTS, transformer_net
 
 __all__ = ["FastStyleTransfer"]
@@ -290,15 +295,8 @@ class FastStyleTransfer(keras.Model):
                 `steps_per_execution`, ...); `loss` and `metrics` are not accepted (the
                 loss is the model's).
         """
-        for key in ("loss", "metrics", "loss_weights", "weighted_metrics"):
-            if key in kwargs:
-                raise ValueError(f"FastStyleTransfer.compile() does not take {key!r}: the "
-                                 "loss weights are constructor arguments.")
-        if optimizer is None:
-            optimizer = keras.optimizers.Adam(learning_rate=DEFAULT_LEARNING_RATE)
-        elif not isinstance(optimizer, keras.optimizers.Optimizer):
-            optimizer = keras.optimizers.get(optimizer)
-        optimizer.build(self.transformer.trainable_variables)
+        optimizer = _built_optimizer(self, optimizer, DEFAULT_LEARNING_RATE,
+                                     self.transformer.trainable_variables, kwargs)
         super().compile(optimizer=optimizer, **kwargs)
 
     def get_compile_config(self):

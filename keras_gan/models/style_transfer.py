@@ -19,6 +19,22 @@ DEFAULT_STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_
 DEFAULT_LEARNING_RATE = 10.0
 
 
+def _built_optimizer(model, optimizer, default_learning_rate, variables, compile_kwargs):
+    """The optimizer of a style model's `compile`, built on `variables`: `Adam` at
+    `default_learning_rate` for None, else an instance, name or config. Refuses the Keras
+    loss arguments in `compile_kwargs`: the loss is the model's."""
+    for key in ("loss", "metrics", "loss_weights", "weighted_metrics"):
+        if key in compile_kwargs:
+            raise ValueError(f"{type(model).__name__}.compile() does not take {key!r}: the "
+                             "loss weights are constructor arguments.")
+    if optimizer is None:
+        optimizer = keras.optimizers.Adam(learning_rate=default_learning_rate)
+    elif not isinstance(optimizer, keras.optimizers.Optimizer):
+        optimizer = keras.optimizers.get(optimizer)
+    optimizer.build(variables)
+    return optimizer
+
+
 def _check_image(image, name):
     """An RGB image as a float32 numpy array (H, W, 3) in [0, 255]."""
     array = np.asarray(image)
@@ -277,15 +293,8 @@ class StyleTransfer(keras.Model):
             **kwargs: passed to `keras.Model.compile` (`jit_compile`, `run_eagerly`,
                 ...); `loss` and `metrics` are not accepted (the loss is the model's).
         """
-        for key in ("loss", "metrics", "loss_weights", "weighted_metrics"):
-            if key in kwargs:
-                raise ValueError(f"StyleTransfer.compile() does not take {key!r}: the "
-                                 "loss weights are constructor arguments.")
-        if optimizer is None:
-            optimizer = keras.optimizers.Adam(learning_rate=DEFAULT_LEARNING_RATE)
-        elif not isinstance(optimizer, keras.optimizers.Optimizer):
-            optimizer = keras.optimizers.get(optimizer)
-        optimizer.build([self.image_variable])
+        optimizer = _built_optimizer(self, optimizer, DEFAULT_LEARNING_RATE,
+                                     [self.image_variable], kwargs)
         super().compile(optimizer=optimizer, **kwargs)
 
     def fit(self, x=None, y=None, *, epochs=1, steps_per_epoch=100, **kwargs):

@@ -25,7 +25,7 @@ from keras import ops
 from keras_gan import backend, networks
 from keras_gan import losses as losses_lib
 from keras_gan.losses.perceptual import PerceptualLoss
-from keras_gan.models.base import AdversarialModel, _SelectOptimizer, _non_negative
+from keras_gan.models.base import AdversarialModel, _non_negative, optimizer_pair
 
 __all__ = ["ESRGAN", "SRGAN", "SuperResolutionGAN", "interpolate_weights"]
 
@@ -159,14 +159,7 @@ class SuperResolutionGAN(keras.Model):
         d_opt = self._make_optimizer(discriminator_optimizer,
                                      self.default_discriminator_optimizer,
                                      "discriminator_optimizer")
-        if g_opt is d_opt:
-            raise ValueError("The generator and the discriminator need two optimizer instances.")
-        g_vars = self.generator.trainable_variables
-        d_vars = self.discriminator.trainable_variables
-        # one container, so that every backend's trainer carries both optimizers' state
-        container = keras.optimizers.MultiOptimizer(
-            _SelectOptimizer(g_opt, d_opt, g_vars), name="adversarial_optimizer")
-        container.build(g_vars + d_vars)
+        container = optimizer_pair(g_opt, d_opt, self.generator, self.discriminator)
         self._compile_optimizers = (g_opt, d_opt)
         super().compile(optimizer=container, **kwargs)
 
