@@ -10,6 +10,12 @@ variables) and reads every value back out. Gradients are taken with
 `jax.value_and_grad` over the values of the variables being trained, in a child scope
 whose own updates (BatchNorm statistics, seed generator state) are carried out of the
 differentiated function as auxiliary outputs and written to the parent scope.
+
+Data parallel training is Keras's own: with
+`keras.distribution.set_distribution(keras.distribution.DataParallel(...))` the
+trainer shards every batch over the devices and replicates the state, and the step
+above is compiled as one program over the global batch (gradients, noise and
+BatchNormalization statistics are those of the global batch).
 """
 
 import contextlib
@@ -128,6 +134,18 @@ def value_and_grad(loss_fn, variables):
     return loss, aux, list(grads)
 
 
+def replica_rows(draw, n):
+    # Under `keras.distribution.DataParallel` the step is one program over the global
+    # batch (sharded by XLA), so the global noise draw is already what every device
+    # takes its rows of.
+    return draw(n)
+
+
+def all_replicas(flag):
+    # one program over the global batch: `flag` is already the same everywhere
+    return flag
+
+
 def apply_gradients(optimizer, grads, variables):
     optimizer.apply(grads, variables)
 
@@ -143,6 +161,26 @@ def input_gradient(fn, x):
     grad, updates = jax.grad(total, has_aux=True)(jnp.asarray(x))
     _write_back(updates, assigned_vars)
     return grad
+
+
+@contextlib.contextmanager
+def keep_state_on_error(model):
+    # `fit` detaches the variables' values before its first step (`_purge_model_variables`)
+    # and attaches the last state at the end (`jax_state_sync`); when the first step
+    # fails there is no state yet and the values stay detached. JAX arrays are
+    # immutable, so references to the values before `fit` restore them.
+    variables = list(model.variables)
+    if getattr(model, "optimizer", None) is not None:
+        variables += list(model.optimizer.variables)
+    variables += list(model.metrics_variables)
+    values = [v._value for v in variables]
+    try:
+        yield
+    except BaseException:
+        for variable, value in zip(variables, values):
+            if variable._value is None:
+                variable._value = value
+        raise
 
 
 def no_grad():
