@@ -9,8 +9,18 @@ __all__ = ["WeightClip", "clip_weights", "gradient_penalty", "r1_penalty"]
 
 
 def _per_sample_sum(x):
+    x = _at_least_float32(x)
     axes = tuple(range(1, len(x.shape)))
     return ops.sum(ops.square(x), axis=axes) if axes else ops.square(x)
+
+
+def _at_least_float32(x):
+    """`x` with float16 / bfloat16 values cast to float32 (a mixed-precision policy):
+    the penalty and the input it differentiates stay in float32."""
+    x = ops.convert_to_tensor(x)
+    if keras.backend.standardize_dtype(x.dtype) in ("float16", "bfloat16"):
+        return ops.cast(x, "float32")
+    return x
 
 
 def gradient_penalty(critic, real, fake, *, alpha=None, seed=None, target=1.0, epsilon=1e-12):
@@ -21,6 +31,11 @@ def gradient_penalty(critic, real, fake, *, alpha=None, seed=None, target=1.0, e
     with one `alpha ~ U(0, 1)` per sample. The norm is `sqrt(sum(g^2) + epsilon)`, so
     its gradient stays finite where the critic's gradient vanishes. The result is
     differentiable with respect to the critic's weights (double backpropagation).
+
+    Under a mixed-precision policy the critic may compute in float16 or bfloat16; the
+    input `x_hat`, its gradient and the penalty are float32 (low-precision samples are
+    cast up). The inner gradient is the true one: under loss scaling only the outer
+    loss is scaled (`keras_gan.models.loss_scaling`), never `critic`'s output here.
 
     Args:
         critic: callable mapping a batch like `real` to scores of shape `(batch, ...)`.
@@ -34,7 +49,7 @@ def gradient_penalty(critic, real, fake, *, alpha=None, seed=None, target=1.0, e
     Returns:
         The scalar penalty, not yet multiplied by its weight (lambda = 10 in the paper).
     """
-    real = ops.convert_to_tensor(real)
+    real = _at_least_float32(real)
     fake = ops.cast(ops.convert_to_tensor(fake), real.dtype)
     if tuple(real.shape[1:]) != tuple(fake.shape[1:]):
         raise ValueError(
@@ -43,10 +58,13 @@ def gradient_penalty(critic, real, fake, *, alpha=None, seed=None, target=1.0, e
         )
     if alpha is None:
         shape = (ops.shape(real)[0],) + (1,) * (len(real.shape) - 1)
-        alpha = keras.random.uniform(shape, dtype=real.dtype, seed=seed)
+        # one draw for the global batch, this replica's rows of it (data parallel)
+        alpha = backend.replica_rows(
+            lambda m: keras.random.uniform((m,) + shape[1:], dtype=real.dtype, seed=seed),
+            ops.shape(real)[0])
     alpha = ops.cast(ops.convert_to_tensor(alpha), real.dtype)
     x_hat = real + alpha * (fake - real)
-    grads = backend.input_gradient(critic, x_hat)
+    grads = backend.input_gradient(lambda x: _at_least_float32(critic(x)), x_hat)
     norms = ops.sqrt(_per_sample_sum(grads) + epsilon)
     return ops.mean(ops.square(norms - target))
 
@@ -58,7 +76,8 @@ def r1_penalty(discriminator, real):
     The paper's term is `gamma / 2` times this value; multiply by it where you add the
     penalty to the discriminator loss.
     """
-    grads = backend.input_gradient(discriminator, ops.convert_to_tensor(real))
+    grads = backend.input_gradient(lambda x: _at_least_float32(discriminator(x)),
+                                   _at_least_float32(real))
     return ops.mean(_per_sample_sum(grads))
 
 

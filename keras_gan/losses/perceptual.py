@@ -210,7 +210,9 @@ class VGGFeatures(keras.Model):
 
     def call(self, images):
         features = self.network(preprocess(images, self.input_range))
-        return {name: features[name] for name in self.layer_names}  # in the order asked
+        # in the order asked; float32 under a mixed-precision policy (Gram matrices of
+        # float16 features overflow)
+        return {name: ops.cast(features[name], "float32") for name in self.layer_names}
 
     def get_config(self):
         config = super().get_config()
