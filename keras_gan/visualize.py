@@ -54,9 +54,14 @@ def scatter_plot(samples, centers=None, size=512, limit=None, point_radius=1):
 def image_grid(images, columns=None, value_range=(-1.0, 1.0), padding=2):
     """Tiles a batch of images `(n, H, W, C)` (C = 1 or 3) into one `PIL.Image`.
 
-    Pixel values are mapped from `value_range` to 0..255 and clipped.
+    Pixel values of float images are mapped from `value_range` to 0..255 and clipped;
+    integer images (uint8) are pixel values 0..255 already and are shown as they are,
+    whatever `value_range` (mapping 0..255 from [-1, 1] would draw them all white).
     """
-    images = np.asarray(images, dtype="float64")
+    images = np.asarray(images)
+    if np.issubdtype(images.dtype, np.integer):
+        value_range = (0.0, 255.0)
+    images = images.astype("float64")
     if images.ndim == 3:
         images = images[..., None]
     if images.ndim != 4 or images.shape[-1] not in (1, 3) or len(images) == 0:
@@ -79,7 +84,8 @@ def image_grid(images, columns=None, value_range=(-1.0, 1.0), padding=2):
 
 
 def save_samples_png(samples, path, centers=None):
-    """Writes 2D points as a scatter plot, or images as a grid, to a PNG file."""
+    """Writes 2D points as a scatter plot, or images as a grid, to a PNG file (`path`:
+    a file name or a binary file object)."""
     samples = np.asarray(samples)
     if samples.ndim == 2 and samples.shape[1] == 2:
         image = scatter_plot(samples, centers=centers)

@@ -5,7 +5,6 @@ MATLAB `imresize` of the HR crop; the 8 symmetries of the square, the same on bo
 patches; folders with damaged files, BSD68, seeded reproducibility, streams and `fit`."""
 
 import time
-import warnings
 from pathlib import Path
 
 import keras
