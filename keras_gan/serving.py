@@ -5,7 +5,8 @@ TF Serving reads a SavedModel from `MODEL_BASE/NAME/VERSION/` (for example
 with a JSON body in one of two formats:
 
 - columnar: `{"signature_name": ..., "inputs": {"latent": [[...], ...], "label": [...]}}`
-  (one value per input, each with the batch first); the reply is `{"outputs": ...}`;
+  (one value per input, each with the batch first, or a scalar such as the `seed` and
+  `count` of the `generate` signature); the reply is `{"outputs": ...}`;
 - row: `{"signature_name": ..., "instances": [{"latent": [...], "label": 3}, ...]}`
   (one object per example; a single-input signature may list the bare values); the reply
   is `{"predictions": [...]}`.
@@ -43,13 +44,19 @@ def predict_url(model_name, host="localhost", port=8501, version=None):
     return f"http://{host}:{int(port)}{path}:predict"
 
 
-def _checked_array(name, value):
+def _checked_array(name, value, format):
     array = np.asarray(value)
     if array.dtype.kind not in "biuf":
         raise ValueError(f"input {name!r} must be numeric (bool, integer or float); received "
                          f"dtype {array.dtype}.")
     if array.ndim == 0:
-        raise ValueError(f"input {name!r} needs the batch dimension first; received a scalar.")
+        if format == "row":
+            raise ValueError(f"input {name!r} is a scalar, which the row format cannot carry "
+                             "(every input needs the batch dimension first); use "
+                             "format='columnar'.")
+        if array.dtype.kind == "f" and not np.isfinite(array):
+            raise ValueError(f"input {name!r} is NaN or infinite, which JSON cannot carry.")
+        return array
     if len(array) == 0:
         raise ValueError(f"input {name!r} is an empty batch.")
     if array.dtype.kind == "f" and not np.isfinite(array).all():
@@ -65,7 +72,8 @@ def predict_request(inputs, signature_name="serving_default", format="columnar")
     Args:
         inputs: `{input name: array}` (names as in the signature, e.g. `latent`, `label`,
             `images`), or one array for a signature with a single input. Every array has
-            the batch first.
+            the batch first, except the scalar inputs of a signature such as
+            `generate` (`{"seed": 7, "count": 16}`), which the columnar format carries.
         signature_name: the SavedModel signature (`serving_default` unless another).
         format: `"columnar"` (`inputs`) or `"row"` (`instances`, which needs the same batch
             size for every input).
@@ -81,9 +89,10 @@ def predict_request(inputs, signature_name="serving_default", format="columnar")
         for name in inputs:
             if not isinstance(name, str) or not name:
                 raise ValueError(f"input names must be non-empty strings; received {name!r}.")
-        arrays = {name: _checked_array(name, value) for name, value in inputs.items()}
+        arrays = {name: _checked_array(name, value, format)
+                  for name, value in inputs.items()}
     else:
-        arrays = {None: _checked_array("inputs", inputs)}
+        arrays = {None: _checked_array("inputs", inputs, format)}
     body = {"signature_name": signature_name}
     if format == "columnar":
         if None in arrays:

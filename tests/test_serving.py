@@ -33,13 +33,19 @@ def test_columnar_and_row_bodies_round_trip_float32_exactly():
     images = rng.integers(0, 256, (2, 3, 3, 1), dtype=np.uint8)
     assert serving.predict_request(images)["inputs"] == images.tolist()
     assert serving.predict_request(images, format="row")["instances"] == images.tolist()
+    # Scalars (the seed and count of the `generate` signature) in the columnar format.
+    body = json.loads(json.dumps(serving.predict_request(
+        {"seed": np.int64(7), "count": 16, "label": labels}, signature_name="generate")))
+    assert body == {"signature_name": "generate",
+                    "inputs": {"seed": 7, "count": 16, "label": [0, 2, 1]}}
 
 
 @pytest.mark.parametrize("inputs,kwargs,message", [
     ({"latent": np.array([[np.nan, 0.0]])}, {}, "'latent' holds NaN or infinite values"),
     ({"latent": np.array([[np.inf, 0.0]], "float32")}, {}, "NaN or infinite"),
     ({"latent": np.array(["a", "b"])}, {}, "'latent' must be numeric"),
-    ({"latent": 1.5}, {}, "needs the batch dimension first"),
+    ({"seed": 7, "count": 4}, {"format": "row"}, "'seed' is a scalar, which the row format"),
+    ({"seed": float("nan")}, {}, "'seed' is NaN or infinite"),
     ({"latent": np.zeros((0, 2))}, {}, "'latent' is an empty batch"),
     ({}, {}, "inputs is an empty dict"),
     ({"": np.zeros((1, 2))}, {}, "input names must be non-empty strings"),
