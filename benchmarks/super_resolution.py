@@ -144,7 +144,7 @@ def results_table(results, args, backend):
         "moving statistics trail weights that are still changing fast); this run does not "
         "separate them.",
         "",
-        f"![crops](super_resolution_crops.png) Crops of Set14 comic and Set5 butterfly: HR, "
+        "![crops](super_resolution_crops.png) Crops of Set14 comic and Set5 butterfly: HR, "
         "bicubic, SRResNet, RRDB_PSNR.",
     ]
     return "\n".join(lines) + "\n"

@@ -1,12 +1,12 @@
 """The `keras-gan` command (also `python -m keras_gan`).
 
     keras-gan train gan|wgan|wgan_gp --data ring|grid --epochs N --batch-size B --out DIR
-                    [--packing M] [--loss NAME] [--seed S]
+                    [--packing M] [--loss NAME] [--seed S] [--resume]
     keras-gan train dcgan|cgan|acgan|infogan|ebgan
                     --data shapes|mnist|fashion_mnist|cifar10|celeb_a|DIR
                     [--image-size S] [--epochs N] [--batch-size B] [--out DIR]
     keras-gan sample MODEL.keras -n N -o out.npy|out.png [--seed S] [--label C]
-    keras-gan export MODEL.keras DIR
+    keras-gan export MODEL.keras DIR [--force]
     keras-gan evaluate MODEL.keras --data mnist|shapes|...|DIR --metrics fid,kid,is,pr,mnist_fd
                        [-n N] [--split test] [--weights imagenet|none|FILE] [-o scores.json]
     keras-gan stylize CONTENT STYLE -o out.png [--size 512] [--steps N] [--content-weight W]
@@ -98,6 +98,10 @@ def build_parser():
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--overwrite", action="store_true",
                        help="replace the run already in --out")
+    train.add_argument("--resume", action="store_true",
+                       help="continue the interrupted run in --out from its last backup "
+                            "(written into OUT/backup at the end of every epoch); give the "
+                            "same arguments as that run")
     train.add_argument("--verbose", type=int, choices=(0, 1, 2), default=None,
                        help="Keras verbosity (default: progress bar on a terminal, "
                             "one line per epoch otherwise)")
@@ -114,6 +118,9 @@ def build_parser():
     export = sub.add_parser("export", help="export the generator as a SavedModel")
     export.add_argument("model_file")
     export.add_argument("directory")
+    export.add_argument("--force", action="store_true",
+                        help="replace an existing non-empty directory (the new export is "
+                             "written aside and swapped in when complete)")
 
     evaluate = sub.add_parser("evaluate", help="score a saved image model's samples against "
                                                "real images")
@@ -153,12 +160,43 @@ def _load_model(path):
     import keras_gan  # noqa: F401  (registers the classes)
 
     try:
-        model = keras.saving.load_model(path)
+        model = keras.saving.load_model(path, safe_mode=True)  # never runs code
     except Exception as e:  # a damaged archive fails in many ways inside Keras
         raise CLIError(f"cannot load model file {path}: {_one_line(e)}") from e
     if not hasattr(model, "generate"):
         raise CLIError(f"{path} holds a {type(model).__name__}, not a keras_gan model")
     return model
+
+
+def _output_file(path):
+    """Checks, before any work is done, that the output file `path` can be written:
+    its folder is created if needed and a file is created (and removed) in it, which
+    catches a read-only folder or file system, a missing permission, or a file where a
+    folder should be. Raises CLIError naming the path."""
+    import tempfile
+
+    if os.path.isdir(path):
+        raise CLIError(f"cannot write {path}: it is a folder")
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(folder, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as e:
+        raise CLIError(f"cannot write {path}: {_one_line(e)}") from e
+    return path
+
+
+def _write_output(path, write):
+    """`write(binary file)` into `path` atomically (`callbacks.backup.write_atomically`):
+    a failure part-way leaves an existing `path` as it was and no partial file behind.
+    Raises CLIError for a file that cannot be written."""
+    from keras_gan.callbacks.backup import write_atomically
+
+    try:
+        write_atomically(path, write)
+    except OSError as e:
+        raise CLIError(f"cannot write {path}: {_one_line(e)}") from e
 
 
 def _one_line(error, limit=300):
@@ -173,6 +211,7 @@ def _json_number(value):
 
 def _check_train_args(args):
     """Rejects a bad combination of arguments before anything is trained."""
+    _check_resume_flags(args)
     if os.path.exists(os.path.join(args.out, "model.keras")) and not args.overwrite:
         raise CLIError(f"{args.out} already holds a trained model; choose another --out "
                        "or pass --overwrite")
@@ -189,6 +228,53 @@ def _check_train_args(args):
         _check_image_args(args)
     else:
         _check_mixture_args(args)
+    if args.resume:
+        _check_resumed_arguments(args)
+
+
+#: the arguments that define a training run: `--resume` requires the same values
+RUN_ARGUMENTS = ("model", "data", "data_dir", "image_size", "epochs", "batch_size", "packing",
+                 "loss", "epoch_size", "filters", "seed")
+
+
+def _backup_dir(args):
+    return os.path.join(args.out, "backup")
+
+
+def _check_resume_flags(args):
+    from keras_gan.callbacks.backup import BACKUP_FILE
+
+    backup = os.path.join(_backup_dir(args), BACKUP_FILE)
+    if not args.resume:
+        if os.path.exists(backup) and not args.overwrite:
+            raise CLIError(f"{args.out} holds an interrupted run; pass --resume to continue "
+                           "it or --overwrite to start again")
+        return
+    if args.overwrite:
+        raise CLIError("--resume continues the run in --out and --overwrite replaces it; "
+                       "pass one of them")
+    if os.path.exists(os.path.join(args.out, "model.keras")):
+        raise CLIError(f"--resume: the run in {args.out} already finished (it holds "
+                       "model.keras)")
+    if not os.path.exists(backup):
+        raise CLIError(f"--resume: no backup in {_backup_dir(args)} to resume from")
+
+
+def _check_resumed_arguments(args):
+    """`--resume` continues a run only with the arguments it was started with."""
+    path = os.path.join(_backup_dir(args), "arguments.json")
+    try:
+        with open(path) as f:
+            stored = json.load(f)
+    except (OSError, ValueError) as e:
+        raise CLIError(f"--resume: cannot read the interrupted run's arguments {path}: "
+                       f"{_one_line(e)}") from e
+    for name in RUN_ARGUMENTS:
+        if stored.get(name) != getattr(args, name):
+            flag = name if name == "model" else "--" + name.replace("_", "-")
+            raise CLIError(f"--resume: {flag} {getattr(args, name)} differs from the "
+                           f"interrupted run's {stored.get(name)} (stored in {path}); resume "
+                           "with the arguments of that run")
 
 
 def _check_mixture_args(args):
@@ -240,15 +326,44 @@ def _check_image_args(args):
 
 
 def cmd_train(args):
+    """Trains a model; the training state is backed up into OUT/backup at the end of
+    every epoch (with the run's arguments), so that `--resume` continues an interrupted
+    run. The backup is removed once model.keras is written."""
+    import shutil
+
+    from keras_gan.callbacks import BackupAndRestore, DivergenceError
+    from keras_gan.callbacks.backup import write_atomically
+
     _check_train_args(args)
     os.makedirs(args.out, exist_ok=True)
     verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
-    if args.model in IMAGE_MODELS:
-        return _train_image_model(args, verbose)
-    return _train_mixture_model(args, verbose)
+    backup_dir = _backup_dir(args)
+    backup = BackupAndRestore(backup_dir, delete_backup=False)
+    if args.resume:
+        print(f"resuming the run in {args.out} after epoch {backup.metadata()['epoch']}")
+    else:
+        shutil.rmtree(backup_dir, ignore_errors=True)  # an interrupted run: --overwrite
+        os.makedirs(backup_dir)
+        arguments = json.dumps({name: getattr(args, name) for name in RUN_ARGUMENTS})
+        write_atomically(os.path.join(backup_dir, "arguments.json"),
+                         lambda f: f.write(arguments.encode()))
+    try:
+        if args.model in IMAGE_MODELS:
+            code = _train_image_model(args, verbose, backup)
+        else:
+            code = _train_mixture_model(args, verbose, backup)
+    except DivergenceError as e:
+        raise CLIError(_one_line(e)) from e
+    except KeyboardInterrupt:
+        if backup.metadata() is not None:
+            print(f"keras-gan: the run is backed up in {backup_dir}; continue it with the "
+                  "same command and --resume", file=sys.stderr)
+        raise
+    shutil.rmtree(backup_dir, ignore_errors=True)  # model.keras is written
+    return code
 
 
-def _train_mixture_model(args, verbose):
+def _train_mixture_model(args, verbose, backup):
     import keras
 
     from keras_gan import recipes, visualize
@@ -257,7 +372,8 @@ def _train_mixture_model(args, verbose):
         args.model, data=args.data, epochs=args.epochs, batch_size=args.batch_size,
         packing=args.packing, decisions=args.epoch_size, seed=args.seed, loss=args.loss,
         verbose=verbose,
-        callbacks=[keras.callbacks.CSVLogger(os.path.join(args.out, "history.csv"))],
+        callbacks=[backup, keras.callbacks.CSVLogger(os.path.join(args.out, "history.csv"),
+                                                     append=args.resume)],
     )
     samples = model.generate(2500, seed=args.seed)
     metrics.update(model=args.model, loss=model.adversarial_loss.name, data=args.data,
@@ -274,7 +390,7 @@ def _train_mixture_model(args, verbose):
     return 0
 
 
-def _train_image_model(args, verbose):
+def _train_image_model(args, verbose, backup):
     import keras
 
     from keras_gan import callbacks, recipes
@@ -291,8 +407,9 @@ def _train_image_model(args, verbose):
     grids = os.path.join(args.out, "samples")
     start = time.perf_counter()
     model.fit(dataset, epochs=args.epochs, verbose=verbose, shuffle=False, callbacks=[
+        backup,
         callbacks.SampleGrid(every=1, n=64, out_dir=grids, seed=args.seed),
-        keras.callbacks.CSVLogger(os.path.join(args.out, "history.csv")),
+        keras.callbacks.CSVLogger(os.path.join(args.out, "history.csv"), append=args.resume),
     ])
     seconds = time.perf_counter() - start
     model.save(os.path.join(args.out, "model.keras"))
@@ -315,6 +432,7 @@ def cmd_sample(args):
     ext = os.path.splitext(args.output)[1].lower()
     if ext not in (".npy", ".png"):
         raise CLIError(f"output must end in .npy or .png: {args.output}")
+    _output_file(args.output)
     model = _load_model(args.model_file)
     labels = None
     if getattr(model, "num_classes", None) is not None:
@@ -326,24 +444,32 @@ def cmd_sample(args):
         raise CLIError(f"--label applies to conditional models; {args.model_file} holds a "
                        f"{type(model).__name__}")
     samples = model.generate(args.n, seed=args.seed, labels=labels)
-    if ext == ".npy":
-        np.save(args.output, samples)
-    else:
-        try:
-            visualize.save_samples_png(samples, args.output)
-        except ValueError as e:
-            raise CLIError(str(e)) from e
+
+    def write(f):
+        if ext == ".npy":
+            np.save(f, samples)
+        else:
+            visualize.save_samples_png(samples, f)
+
+    try:
+        _write_output(args.output, write)
+    except ValueError as e:
+        raise CLIError(str(e)) from e
     print(f"wrote {len(samples)} samples to {args.output}")
     return 0
 
 
 def cmd_export(args):
     model = _load_model(args.model_file)
-    if os.path.exists(args.directory) and os.listdir(args.directory):
-        raise CLIError(f"export directory exists and is not empty: {args.directory}")
-    model.export(args.directory)
-    print(f"exported the generator to {args.directory} (signature serving_default: "
-          f"latent [None, {model.latent_dim}] float32 -> samples float32)")
+    target = args.directory
+    try:
+        model.export(target, overwrite=args.force)
+    except FileExistsError as e:  # refused before anything was written
+        raise CLIError(f"export directory exists and is not empty: {target} "
+                       "(--force replaces it)") from e
+    print(f"exported the generator to {target} (signature serving_default: latent "
+          f"[None, {model.generator_input_dim}] float32 -> samples float32; signature "
+          "generate: seed, count -> samples)")
     return 0
 
 
@@ -363,8 +489,11 @@ def _real_images(args, image_shape):
     if not os.path.isdir(args.data):
         raise CLIError(f"--data must be one of {', '.join(NAMED_IMAGE_DATA)} or a folder; "
                        f"no such folder: {args.data}")
-    folder = datasets.image_folder(args.data, image_shape[0], batch_size=args.batch_size,
-                                   seed=args.seed)
+    # Every image of the folder (sub-folders or not, no labels needed), converted to
+    # the generator's size and channel count; unreadable files are skipped with a warning.
+    folder = datasets.image_folder(args.data, image_shape[:2], batch_size=args.batch_size,
+                                   seed=args.seed, labels=False, channels=image_shape[2],
+                                   drop_remainder=False)
     return np.asarray(collect_images(folder, args.n), dtype="float32")
 
 
@@ -383,7 +512,8 @@ def cmd_evaluate(args):
     image_shape = tuple(int(d) for d in model.generator.outputs[0].shape[1:])
     if len(image_shape) != 3:
         raise CLIError(f"{args.model_file} generates {image_shape} samples, not images")
-    output = args.output or os.path.splitext(args.model_file)[0] + ".scores.json"
+    output = _output_file(args.output or os.path.splitext(args.model_file)[0]
+                          + ".scores.json")
     start = time.perf_counter()
     try:
         real = _real_images(args, image_shape)
@@ -404,8 +534,7 @@ def cmd_evaluate(args):
                   real_images=len(real), seed=args.seed, inception_weights=str(weights),
                   seconds=round(seconds, 1),
                   scores={k: _json_number(v) for k, v in scores.items()})
-    with open(output, "w") as f:
-        json.dump(report, f, indent=2)
+    _write_json(output, report)
     print(f"wrote {output}")
     return 0
 
@@ -495,16 +624,22 @@ def _read_resized(path, what, width, height, size):
 def _save_image(array, path):
     from PIL import Image
 
+    image_format = Image.registered_extensions().get(os.path.splitext(path)[1].lower())
     try:
-        Image.fromarray(array).save(path)
-    except (OSError, ValueError) as e:
+        _write_output(path, lambda f: Image.fromarray(array).save(f, format=image_format))
+    except ValueError as e:
         raise CLIError(f"cannot write {path}: {_one_line(e)}") from e
+
+
+def _write_json(path, report):
+    _write_output(path, lambda f: f.write(json.dumps(report, indent=2).encode()))
 
 
 def cmd_stylize(args):
     stem, ext = os.path.splitext(args.output)
     if ext.lower() not in STYLIZE_OUTPUTS:
         raise CLIError(f"output must end in {', '.join(STYLIZE_OUTPUTS)}: {args.output}")
+    _output_file(args.output)
     weights = None if args.weights.lower() == "none" else args.weights
     if weights not in (None, "imagenet") and not os.path.isfile(weights):
         raise CLIError(f"VGG19 weights file not found: {weights}")
@@ -636,7 +771,7 @@ def _load_sr_model(args):
                 raise CLIError(f"--{flag.replace('_', '-')}: {_one_line(e)}") from e
 
     try:
-        model = keras.saving.load_model(path, compile=False)
+        model = keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as e:  # a damaged archive fails in many ways inside Keras
         raise CLIError(f"cannot load model file {path}: {_one_line(e)}") from e
     try:
@@ -767,8 +902,9 @@ def cmd_evaluate_sr(args):
     if args.tile and args.tile <= 2 * args.overlap:
         raise CLIError(f"--tile {args.tile} must be larger than twice --overlap "
                        f"{args.overlap} (0 turns tiling off)")
+    output = _output_file(args.output or os.path.splitext(args.model_file)[0]
+                          + ".sr_scores.json")
     model = _load_sr_model(args)
-    output = args.output or os.path.splitext(args.model_file)[0] + ".sr_scores.json"
     import keras
 
     from keras_gan import super_resolution
@@ -800,11 +936,7 @@ def cmd_evaluate_sr(args):
                   per_image=[dict(name=r["name"], psnr=_json_number(r["psnr"]),
                                   ssim=_json_number(r["ssim"]), grey=r["grey"],
                                   hr=list(r["hr"]), lr=list(r["lr"])) for r in rows])
-    try:
-        with open(output, "w") as f:
-            json.dump(report, f, indent=2)
-    except OSError as e:
-        raise CLIError(f"cannot write {output}: {_one_line(e)}") from e
+    _write_json(output, report)
     print(f"x{result['scale']} on {len(rows)} images of {args.data}: PSNR-Y "
           f"{result['psnr']:.3f} dB, SSIM-Y {result['ssim']:.4f}; wrote {output}")
     return 0

@@ -7,6 +7,7 @@ saving and export. A model subclass only writes its losses
 happens after a discriminator update.
 """
 
+import inspect
 import re
 
 import numpy as np
@@ -16,7 +17,9 @@ from keras import ops
 
 from keras_gan import backend
 from keras_gan import losses as losses_lib
+from keras_gan.models import data_checks
 from keras_gan.models.averaging import WeightAverage
+from keras_gan.models import loss_scaling
 
 __all__ = ["AdversarialModel"]
 
@@ -90,9 +93,29 @@ def _non_negative(name, value):
     return value
 
 
+def _sample_count(n, name="The number of samples", minimum=0):
+    """`n` as an int >= `minimum`; a float such as 2.5 is refused, not truncated."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer; received {n!r}.")
+    if n < minimum:
+        raise ValueError(f"{name} must be >= {minimum}; received {n}.")
+    return int(n)
+
+
 def _input_count(network):
     inputs = getattr(network, "inputs", None)
     return len(inputs) if isinstance(inputs, (list, tuple)) else 1
+
+
+def float32_outputs(outputs):
+    """A network's outputs (a tensor, or a dict of them) with the low-precision floats
+    (float16 / bfloat16 under a mixed dtype policy) cast to float32, so that losses
+    are computed in float32."""
+    if isinstance(outputs, dict):
+        return {k: float32_outputs(v) for k, v in outputs.items()}
+    if keras.backend.standardize_dtype(outputs.dtype) in ("float16", "bfloat16"):
+        return ops.cast(outputs, "float32")
+    return outputs
 
 
 def _reported(values):
@@ -185,6 +208,9 @@ class AdversarialModel(keras.Model):
         if self.historical_averaging:
             trackers += ["g_historical_average", "d_historical_average"]
         self._trackers = [keras.metrics.Mean(name=n) for n in trackers]
+        # float16 compute (the "mixed_float16" policy): a dynamic loss scale per player
+        self._loss_scales = loss_scaling.loss_scales_for(
+            self, ("generator", "discriminator"), (generator, discriminator))
         self.built = True
 
     def enable_ema(self, decay=0.999):
@@ -236,7 +262,8 @@ class AdversarialModel(keras.Model):
         """The optimizer of the model's paper for the discriminator."""
         return keras.optimizers.Adam(2e-4, beta_1=0.5)
 
-    def compile(self, generator_optimizer=None, discriminator_optimizer=None, **kwargs):
+    def compile(self, generator_optimizer=None, discriminator_optimizer=None,
+                auto_scale_loss=True, loss_scale_growth_steps=None, **kwargs):
         """Configures the model for training.
 
         Args:
@@ -245,6 +272,11 @@ class AdversarialModel(keras.Model):
                 model's paper. They are named `generator_optimizer` and
                 `discriminator_optimizer` and built here, so that their state is
                 saved and restored with the model.
+            auto_scale_loss: when the model or its networks compute in float16 (the
+                `"mixed_float16"` dtype policy), scale each player's loss dynamically
+                (`keras_gan.models.loss_scaling`; its scale is saved with the model).
+            loss_scale_growth_steps: finite steps after which a loss scale doubles
+                (default 2000, as `keras.optimizers.LossScaleOptimizer`).
             **kwargs: passed to `keras.Model.compile` (`jit_compile`,
                 `steps_per_execution`, `run_eagerly`, ...). `loss` and `metrics` are
                 not accepted: the adversarial loss is a constructor argument.
@@ -263,7 +295,10 @@ class AdversarialModel(keras.Model):
                                      "discriminator_optimizer")
         container = optimizer_pair(g_opt, d_opt, self.generator, self.discriminator)
         self._compile_optimizers = (g_opt, d_opt)
-        super().compile(optimizer=container, **kwargs)
+        loss_scaling.configure_loss_scaling(self, auto_scale_loss, loss_scale_growth_steps)
+        # auto_scale_loss=False: Keras would wrap the container in a LossScaleOptimizer
+        # that the step does not use; the scaling is ours
+        super().compile(optimizer=container, auto_scale_loss=False, **kwargs)
 
     @staticmethod
     def _make_optimizer(spec, default, name):
@@ -295,6 +330,7 @@ class AdversarialModel(keras.Model):
         return {
             "generator_optimizer": keras.optimizers.serialize(g_opt),
             "discriminator_optimizer": keras.optimizers.serialize(d_opt),
+            **loss_scaling.loss_scaling_config(self),
         }
 
     def compile_from_config(self, config):
@@ -303,6 +339,7 @@ class AdversarialModel(keras.Model):
             discriminator_optimizer=keras.optimizers.deserialize(
                 config["discriminator_optimizer"]
             ),
+            **loss_scaling.loss_scaling_kwargs(config),
         )
 
     # --------------------------------------------------------------------- metrics
@@ -329,6 +366,14 @@ class AdversarialModel(keras.Model):
         (InfoGAN appends its codes to the noise)."""
         return keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
 
+    def replica_latent(self, n):
+        """`n` generator inputs for this replica's slice of the batch: under data
+        parallel training, its rows of one `sample_latent` draw for the global batch
+        (`keras_gan.backend.replica_rows`), so that the replicas get different noise
+        and together the noise of a one-device run; else `sample_latent(n)`. The
+        training and test steps draw their noise with it."""
+        return backend.replica_rows(self.sample_latent, n)
+
     def generate_samples(self, latent, labels=None, training=True):
         """The generator's output for `latent` (and `labels` for conditional models)."""
         if self._generator_takes_labels:
@@ -342,6 +387,7 @@ class AdversarialModel(keras.Model):
         x = pack(samples, self.packing)
         outputs = self.discriminator([x, labels] if self._discriminator_takes_labels else x,
                                      training=training)
+        outputs = float32_outputs(outputs)
         if not isinstance(outputs, dict):
             return {"logits": outputs}
         return outputs
@@ -380,7 +426,7 @@ class AdversarialModel(keras.Model):
         samples of the size to generate (with their `labels`), used by losses that
         compare with real data and by feature matching."""
         n = ops.shape(real)[0]
-        latent = self.sample_latent(n)
+        latent = self.replica_latent(n)
         fake = self.generate_samples(latent, labels, training=training)
         fake_out = self.discriminator_outputs(fake, labels, training=training)
         values = self.generator_adversarial_losses(real, labels, fake_out, training=training)
@@ -422,8 +468,11 @@ class AdversarialModel(keras.Model):
     # ------------------------------------------------------------------ the steps
     def unpack_batch(self, data):
         """`(real samples, labels)` from a batch that `fit` passes: `x` or `(x, y)`.
-        Unconditional models ignore `y` (labels are None); conditional models need it."""
+        Unconditional models ignore `y` (labels are None); conditional models need it.
+        The samples' dtype and shape and the labels' dtype are checked here, from the
+        static shapes, while the step is traced (`data_checks.check_real_samples`)."""
         x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        data_checks.check_real_samples(self, x)
         if self.num_classes is None:
             return x, None
         if y is None:
@@ -431,7 +480,22 @@ class AdversarialModel(keras.Model):
                 f"{type(self).__name__} is conditional: fit it on (images, labels) "
                 "pairs, e.g. model.fit(images, labels) or a dataset of (images, labels)."
             )
+        data_checks.check_label_dtype(y)
         return x, ops.reshape(ops.cast(y, "int32"), (-1,))
+
+    def fit(self, x=None, y=None, batch_size=None, *args, **kwargs):
+        """`keras.Model.fit`, after the checks of in-memory data that need their
+        values or their size (`data_checks.check_training_data`: empty data, NaN,
+        batches too small for `discriminator_steps * packing`, labels out of range, a
+        warning for images outside [-1, 1]). The arguments are those of
+        `keras.Model.fit`."""
+        given = inspect.signature(keras.Model.fit).bind(
+            self, x, y, batch_size, *args, **kwargs).arguments
+        data_checks.check_training_data(self, x, y, batch_size,
+                                        given.get("validation_split", 0.0),
+                                        given.get("steps_per_epoch"))
+        with backend.keep_state_on_error(self):
+            return super().fit(x, y, batch_size, *args, **kwargs)
 
     def real_samples(self, data):
         """The real samples in a batch that `fit` passes (`x`, or `(x, y, ...)`)."""
@@ -475,7 +539,7 @@ class AdversarialModel(keras.Model):
     def _discriminator_update(self, real, labels):
         d_vars = self.discriminator.trainable_variables
         with backend.no_grad():
-            latent = self.sample_latent(ops.shape(real)[0])
+            latent = self.replica_latent(ops.shape(real)[0])
             fake = self.generate_samples(latent, labels, training=True)
         fake = ops.stop_gradient(fake)
 
@@ -487,8 +551,8 @@ class AdversarialModel(keras.Model):
                                     * values["d_historical_average"])
             return values["d_loss"], _reported(values)
 
-        _, values, grads = backend.value_and_grad(loss_fn, d_vars)
-        backend.apply_gradients(self.discriminator_optimizer, grads, d_vars)
+        values = loss_scaling.minimize(self.discriminator_optimizer, loss_fn, d_vars,
+                                       loss_scaling.loss_scale(self, "discriminator"))
         self.after_discriminator_update()
         if self._historical is not None:
             self._historical[1].update()
@@ -505,8 +569,8 @@ class AdversarialModel(keras.Model):
                                     * values["g_historical_average"])
             return values["g_loss"], _reported(values)
 
-        _, values, grads = backend.value_and_grad(loss_fn, g_vars)
-        backend.apply_gradients(self.generator_optimizer, grads, g_vars)
+        values = loss_scaling.minimize(self.generator_optimizer, loss_fn, g_vars,
+                                       loss_scaling.loss_scale(self, "generator"))
         if self._historical is not None:
             self._historical[0].update()
         return values
@@ -516,7 +580,7 @@ class AdversarialModel(keras.Model):
         n = ops.shape(real)[0] // self.packing * self.packing
         real = real[:n]
         labels = None if labels is None else labels[:n]
-        latent = self.sample_latent(n)
+        latent = self.replica_latent(n)
         fake = self.generate_samples(latent, labels, training=False)
         self._update_trackers(_reported(self.discriminator_losses(real, fake, labels, latent,
                                                                   training=False)))
@@ -526,9 +590,7 @@ class AdversarialModel(keras.Model):
     # ------------------------------------------------------------------ sampling
     def latents(self, n, seed=None):
         """`n` latent vectors drawn with numpy: the same for a seed on every backend."""
-        n = int(n)
-        if n < 0:
-            raise ValueError(f"The number of samples must be >= 0; received {n}.")
+        n = _sample_count(n)
         rng = np.random.default_rng(seed)
         return rng.standard_normal((n, self.latent_dim)).astype("float32")
 
@@ -580,6 +642,7 @@ class AdversarialModel(keras.Model):
         """Generator output for given latent vectors (and labels), as a float32 numpy
         array. See `generate`."""
         latent = np.asarray(latent, dtype="float32")
+        batch_size = _sample_count(batch_size, "batch_size", minimum=1)
         dim = self.generator_input_dim
         if latent.ndim != 2 or latent.shape[1] != dim:
             raise ValueError(
@@ -656,18 +719,35 @@ class AdversarialModel(keras.Model):
             config["loss"] = losses_lib.get(config["loss"])
         return cls(**config)
 
-    def export(self, filepath, format="tf_saved_model", verbose=None, **kwargs):
+    def export(self, filepath, format="tf_saved_model", verbose=None, overwrite=False,
+               **kwargs):
         """Exports the generator (its moving average when kept) as a SavedModel for
         TF Serving, from any backend.
 
         The signature `serving_default` takes `latent` (float32, `[None, latent_dim]`;
-        conditional models also `label`, int32 `[None]`) and returns `samples`
-        (float32) and, for images, `images` (uint8, 0..255). See
-        `keras_gan.export.export_generator`.
+        conditional models also `label`, int32 `[None]` in `[0, num_classes)`) and
+        returns `samples` (float32) and, for images, `images` (uint8, 0..255); the
+        signature `generate` takes `seed` (int64) and `count` (int32) (and `label`) and
+        draws the latents inside the served graph (not those of `latents(n, seed)`).
+        Inputs of the wrong shape and labels out of range are refused with an
+        InvalidArgumentError. See `keras_gan.export.export_generator`.
+
+        Args:
+            filepath: the directory to write (TF Serving expects `NAME/VERSION/`).
+            format: `"tf_saved_model"`, the only format.
+            verbose: print a summary of the endpoints.
+            overwrite: replace an existing non-empty `filepath` (otherwise a
+                FileExistsError); a failed export leaves it as it was.
+            **kwargs: passed to `keras_gan.export.export_generator`.
+
+        Returns:
+            `filepath`.
         """
         if format != "tf_saved_model":
             raise ValueError(f"Only format='tf_saved_model' is supported; received {format!r}.")
         from keras_gan.export import export_generator
 
+        if self._generator_takes_labels:
+            kwargs.setdefault("num_classes", self.num_classes)
         return export_generator(self.sampling_generator(), filepath, verbose=bool(verbose),
-                                **kwargs)
+                                overwrite=overwrite, **kwargs)

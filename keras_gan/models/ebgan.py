@@ -11,7 +11,7 @@ from keras_gan.losses import (
     pulling_away_term,
     reconstruction_energy,
 )
-from keras_gan.models.base import AdversarialModel
+from keras_gan.models.base import AdversarialModel, float32_outputs
 
 
 @keras.saving.register_keras_serializable(package="keras_gan")
@@ -72,7 +72,7 @@ class EBGAN(AdversarialModel):
         if not isinstance(outputs, dict) or "reconstruction" not in outputs:
             raise ValueError("EBGAN needs an auto-encoder discriminator with a "
                              "'reconstruction' output (keras_gan.networks.ebgan_discriminator).")
-        outputs = dict(outputs)
+        outputs = float32_outputs(dict(outputs))
         outputs["energy"] = reconstruction_energy(samples, outputs["reconstruction"])
         return outputs
 
@@ -86,7 +86,7 @@ class EBGAN(AdversarialModel):
         }
 
     def generator_losses(self, real, labels=None, training=True):
-        latent = self.sample_latent(ops.shape(real)[0])
+        latent = self.replica_latent(ops.shape(real)[0])
         fake = self.generate_samples(latent, training=training)
         outputs = self.discriminator_outputs(fake, training=training)
         pulling_away = pulling_away_term(outputs["features"])

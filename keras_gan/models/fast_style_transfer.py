@@ -10,7 +10,8 @@ from keras import ops
 
 from keras_gan import backend
 from keras_gan.losses import perceptual
-from keras_gan.models.base import _non_negative
+from keras_gan.models.base import _non_negative, float32_outputs
+from keras_gan.models import loss_scaling
 from keras_gan.models.style_transfer import (
     _built_optimizer,
     _check_image,
@@ -197,13 +198,15 @@ class FastStyleTransfer(keras.Model):
                                    name="vgg19_content_layers")
         # A plain function (not an attribute Keras tracks or saves): the same layers and
         # weights as the extractor, run only up to the deepest content layer.
-        self._content_features = lambda images: content_only(
-            perceptual.preprocess(images, self.image_range))
+        # float32 features: Gram matrices of float16 features overflow
+        self._content_features = lambda images: float32_outputs(content_only(
+            perceptual.preprocess(images, self.image_range)))
         self._min_side = _min_side(max(union, key=_min_side))
 
         self._style_targets = []
         with backend.no_grad():
-            features = None if style is None else self.extractor(self._from_pixels(style[None]))
+            features = (None if style is None
+                        else float32_outputs(self.extractor(self._from_pixels(style[None]))))
             for name in self.style_layers:
                 n = int(self.extractor.network.output[name].shape[-1])
                 gram = (np.zeros((n, n), "float32") if features is None
@@ -212,6 +215,9 @@ class FastStyleTransfer(keras.Model):
                     gram, trainable=False, name=f"style_target_{name}"))
         self._trackers = [keras.metrics.Mean(name=n)
                           for n in ("loss", "content_loss", "style_loss", "tv_loss")]
+        # float16 compute (the "mixed_float16" policy): a dynamic loss scale
+        self._loss_scales = loss_scaling.loss_scales_for(
+            self, ("optimizer",), (self.transformer, self.extractor))
         self.built = True
 
     # ------------------------------------------------------------------- ranges
@@ -268,7 +274,7 @@ class FastStyleTransfer(keras.Model):
         `tv_loss` (unweighted). No gradient flows to `images`."""
         images = ops.stop_gradient(ops.convert_to_tensor(images))
         targets = self._content_features(images)
-        features = self.extractor(stylized)
+        features = float32_outputs(self.extractor(stylized))
         content = 0.0
         for name in self.content_layers:
             target = ops.stop_gradient(targets[name])
@@ -284,28 +290,36 @@ class FastStyleTransfer(keras.Model):
         return {"loss": total, "content_loss": content, "style_loss": style, "tv_loss": tv}
 
     # ----------------------------------------------------------------- training
-    def compile(self, optimizer=None, **kwargs):
+    def compile(self, optimizer=None, auto_scale_loss=True, loss_scale_growth_steps=None,
+                **kwargs):
         """Configures training.
 
         Args:
             optimizer: a `keras.optimizers.Optimizer`, name or config; default the
                 paper's `Adam(learning_rate=1e-3)`. Built here, on the transformer's
                 trainable variables.
+            auto_scale_loss, loss_scale_growth_steps: dynamic loss scaling under
+                float16 compute (`keras_gan.models.loss_scaling`; the scale is saved
+                with the model).
             **kwargs: passed to `keras.Model.compile` (`jit_compile`, `run_eagerly`,
                 `steps_per_execution`, ...); `loss` and `metrics` are not accepted (the
                 loss is the model's).
         """
         optimizer = _built_optimizer(self, optimizer, DEFAULT_LEARNING_RATE,
                                      self.transformer.trainable_variables, kwargs)
-        super().compile(optimizer=optimizer, **kwargs)
+        loss_scaling.configure_loss_scaling(self, auto_scale_loss, loss_scale_growth_steps)
+        # the loss scaling is ours: no LossScaleOptimizer around the optimizer
+        super().compile(optimizer=optimizer, auto_scale_loss=False, **kwargs)
 
     def get_compile_config(self):
         if not self.compiled:
             return None
-        return {"optimizer": keras.optimizers.serialize(self.optimizer)}
+        return {"optimizer": keras.optimizers.serialize(self.optimizer),
+                **loss_scaling.loss_scaling_config(self)}
 
     def compile_from_config(self, config):
-        self.compile(optimizer=keras.optimizers.deserialize(config["optimizer"]))
+        self.compile(optimizer=keras.optimizers.deserialize(config["optimizer"]),
+                     **loss_scaling.loss_scaling_kwargs(config))
 
     def fit(self, x=None, *args, **kwargs):
         """`keras.Model.fit` on content images (see the class doc); compiles with the
@@ -313,7 +327,8 @@ class FastStyleTransfer(keras.Model):
         self._check_shape_of(x)
         if not self.compiled:
             self.compile()
-        return super().fit(x, *args, **kwargs)
+        with backend.keep_state_on_error(self):
+            return super().fit(x, *args, **kwargs)
 
     def evaluate(self, x=None, *args, **kwargs):
         self._check_shape_of(x)
@@ -353,8 +368,8 @@ class FastStyleTransfer(keras.Model):
             terms = self.compute_loss_terms(images, self.transformer(images, training=True))
             return terms["loss"], terms
 
-        _, terms, grads = backend.value_and_grad(loss_fn, variables)
-        backend.apply_gradients(self.optimizer, grads, variables)
+        terms = loss_scaling.minimize(self.optimizer, loss_fn, variables,
+                                      loss_scaling.loss_scale(self, "optimizer"))
         return self._update_trackers(terms)
 
     def _test_step(self, data):
@@ -431,14 +446,16 @@ class FastStyleTransfer(keras.Model):
         model.vgg_weights = weights
         return model
 
-    def export(self, filepath, format="tf_saved_model", verbose=None, **kwargs):
+    def export(self, filepath, format="tf_saved_model", verbose=None, overwrite=False,
+               **kwargs):
         """Exports the transformer as a SavedModel for TF Serving, from any backend.
 
         The signature `serving_default` takes `images` (uint8, `[None, None, None,
         3]`: any batch and size) and returns `images` (uint8, the stylised images, same
         shape) and `outputs` (float32, the transformer's output in `image_range`); the
-        signature `raw` takes and returns float32 images in `image_range`. See
-        `keras_gan.export.export_image_model`.
+        signature `raw` takes and returns float32 images in `image_range`. An existing
+        non-empty `filepath` is refused with a FileExistsError unless `overwrite`; a
+        failed export leaves it as it was. See `keras_gan.export.export_image_model`.
         """
         if format != "tf_saved_model":
             raise ValueError(f"Only format='tf_saved_model' is supported; received {format!r}.")
@@ -446,4 +463,4 @@ class FastStyleTransfer(keras.Model):
 
         return export_image_model(self.transformer, filepath, input_range=self.image_range,
                                   output_range=self.image_range, verbose=bool(verbose),
-                                  **kwargs)
+                                  overwrite=overwrite, **kwargs)

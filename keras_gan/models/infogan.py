@@ -11,7 +11,7 @@ from keras_gan.losses import (
     categorical_crossentropy_from_logits,
     gaussian_negative_log_likelihood,
 )
-from keras_gan.models.base import AdversarialModel
+from keras_gan.models.base import AdversarialModel, _sample_count
 
 
 @keras.saving.register_keras_serializable(package="keras_gan")
@@ -108,9 +108,7 @@ class InfoGAN(AdversarialModel):
             continuous: fixed continuous codes: `(continuous,)` for all vectors or
                 `(n, continuous)`. None draws them from U(-1, 1).
         """
-        n = int(n)
-        if n < 0:
-            raise ValueError(f"The number of samples must be >= 0; received {n}.")
+        n = _sample_count(n)
         rng = np.random.default_rng(seed)
         z = rng.standard_normal((n, self.latent_dim)).astype("float32")
         drawn_cat = np.stack([rng.integers(0, k, n) for k in self.categorical_codes], axis=-1) \
@@ -161,6 +159,28 @@ class InfoGAN(AdversarialModel):
         latent = self.latents(n, seed, categorical=categorical, continuous=continuous)
         return self.generate_from(latent, labels=labels, batch_size=batch_size,
                                   use_ema=use_ema)
+
+    def export(self, filepath, format="tf_saved_model", verbose=None, overwrite=False,
+               **kwargs):
+        """Exports the generator as a SavedModel for TF Serving (see
+        `AdversarialModel.export`), with the codes laid out as in `latents`.
+
+        `serving_default` takes the whole generator input `latent`, float32
+        `[None, latent_dim + code_dim]` = `[z (latent_dim) | one-hot of each
+        categorical code, in order | continuous codes]`. The signature `codes` takes
+        them apart: `noise` (float32 `[None, latent_dim]`), `categorical` (int32
+        `[None, number of categorical codes]`, column `i` in
+        `[0, categorical_codes[i])`) and `continuous` (float32 `[None,
+        continuous_codes]`); an input of width 0 is left out. `generate` (`seed`,
+        `count`) draws z from a normal, the categorical codes uniformly and the
+        continuous ones from U(-1, 1), as in training.
+
+        Returns:
+            `filepath`.
+        """
+        kwargs.setdefault("info_codes", (self.categorical_codes, self.continuous_codes))
+        return super().export(filepath, format=format, verbose=verbose, overwrite=overwrite,
+                              **kwargs)
 
     # ----------------------------------------------------------------- the losses
     def information_loss(self, latent, outputs):

@@ -9,7 +9,8 @@ from keras import ops
 
 from keras_gan import backend
 from keras_gan.losses import perceptual
-from keras_gan.models.base import _non_negative
+from keras_gan.models.base import _non_negative, float32_outputs
+from keras_gan.models import loss_scaling
 
 __all__ = ["StyleTransfer"]
 
@@ -206,8 +207,8 @@ class StyleTransfer(keras.Model):
         self.extractor = perceptual.VGGFeatures(union, weights=weights,
                                                 input_range=(0.0, 255.0))
         with backend.no_grad():
-            content_features = self.extractor(content[None])
-            style_features = self.extractor(style[None])
+            content_features = float32_outputs(self.extractor(content[None]))
+            style_features = float32_outputs(self.extractor(style[None]))
             self._content_targets = [
                 keras.Variable(ops.convert_to_numpy(content_features[name]), trainable=False,
                                name=f"content_target_{name}")
@@ -237,6 +238,8 @@ class StyleTransfer(keras.Model):
         else:
             start = np.random.default_rng(seed).uniform(0.0, 255.0, content.shape)
         self.image_variable = keras.Variable(start[None].astype("float32"), name="image")
+        # float16 compute (the "mixed_float16" policy): a dynamic loss scale
+        self._loss_scales = loss_scaling.loss_scales_for(self, ("optimizer",), (self.extractor,))
         self._trackers = [keras.metrics.Mean(name=n)
                           for n in ("loss", "content_loss", "style_loss", "tv_loss")]
         self.built = True
@@ -260,7 +263,8 @@ class StyleTransfer(keras.Model):
         """The loss terms of `image`, `(1, H, W, 3)` on the 0..255 scale, as a dict of
         scalar tensors: `loss` (weighted total), `content_loss`, `style_loss`,
         `tv_loss` (unweighted)."""
-        features = self.extractor(image)
+        # float32 features: Gram matrices of float16 features overflow
+        features = float32_outputs(self.extractor(image))
         content = 0.0
         for name, target in zip(self.content_layers, self._content_targets):
             content = content + ops.mean(ops.square(features[name] - target))
@@ -284,18 +288,23 @@ class StyleTransfer(keras.Model):
         return {k: float(ops.convert_to_numpy(v)) for k, v in terms.items()}
 
     # ----------------------------------------------------------------- training
-    def compile(self, optimizer=None, **kwargs):
+    def compile(self, optimizer=None, auto_scale_loss=True, loss_scale_growth_steps=None,
+                **kwargs):
         """Configures the optimisation.
 
         Args:
             optimizer: a `keras.optimizers.Optimizer`, name or config; default
                 `Adam(learning_rate=10.0)` (see the class doc). Built here.
+            auto_scale_loss, loss_scale_growth_steps: dynamic loss scaling under
+                float16 compute (`keras_gan.models.loss_scaling`).
             **kwargs: passed to `keras.Model.compile` (`jit_compile`, `run_eagerly`,
                 ...); `loss` and `metrics` are not accepted (the loss is the model's).
         """
         optimizer = _built_optimizer(self, optimizer, DEFAULT_LEARNING_RATE,
                                      [self.image_variable], kwargs)
-        super().compile(optimizer=optimizer, **kwargs)
+        loss_scaling.configure_loss_scaling(self, auto_scale_loss, loss_scale_growth_steps)
+        # the loss scaling is ours: no LossScaleOptimizer around the optimizer
+        super().compile(optimizer=optimizer, auto_scale_loss=False, **kwargs)
 
     def fit(self, x=None, y=None, *, epochs=1, steps_per_epoch=100, **kwargs):
         """Optimises the image for `epochs * steps_per_epoch` steps.
@@ -322,7 +331,8 @@ class StyleTransfer(keras.Model):
             self.compile()
         # One dummy sample per step; the step ignores it.
         dummy = np.zeros((steps_per_epoch, 1), dtype="float32")
-        return super().fit(dummy, batch_size=1, epochs=epochs, shuffle=False, **kwargs)
+        with backend.keep_state_on_error(self):
+            return super().fit(dummy, batch_size=1, epochs=epochs, shuffle=False, **kwargs)
 
     @property
     def metrics(self):
@@ -339,8 +349,8 @@ class StyleTransfer(keras.Model):
             terms = self.compute_loss_terms(ops.convert_to_tensor(self.image_variable))
             return terms["loss"], terms
 
-        _, terms, grads = backend.value_and_grad(loss_fn, variables)
-        backend.apply_gradients(self.optimizer, grads, variables)
+        terms = loss_scaling.minimize(self.optimizer, loss_fn, variables,
+                                      loss_scaling.loss_scale(self, "optimizer"))
         self.image_variable.assign(ops.clip(self.image_variable, 0.0, 255.0))
         for tracker in self._trackers:
             tracker.update_state(terms[tracker.name])

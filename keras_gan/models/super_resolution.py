@@ -25,7 +25,13 @@ from keras import ops
 from keras_gan import backend, networks
 from keras_gan import losses as losses_lib
 from keras_gan.losses.perceptual import PerceptualLoss
-from keras_gan.models.base import AdversarialModel, _non_negative, optimizer_pair
+from keras_gan.models.base import (
+    AdversarialModel,
+    _non_negative,
+    float32_outputs,
+    optimizer_pair,
+)
+from keras_gan.models import loss_scaling
 
 __all__ = ["ESRGAN", "SRGAN", "SuperResolutionGAN", "interpolate_weights"]
 
@@ -121,6 +127,10 @@ class SuperResolutionGAN(keras.Model):
             names += ["adversarial_loss", "d_loss", "d_real", "d_fake"]
         names.append("psnr")
         self._trackers = [keras.metrics.Mean(name=n) for n in names]
+        # float16 compute (the "mixed_float16" policy): a dynamic loss scale per network
+        self._loss_scales = loss_scaling.loss_scales_for(
+            self, ("generator",) if discriminator is None else ("generator", "discriminator"),
+            (generator, discriminator))
         self.built = True
 
     # ------------------------------------------------------------------ optimizers
@@ -130,13 +140,16 @@ class SuperResolutionGAN(keras.Model):
     def default_discriminator_optimizer(self):
         return keras.optimizers.Adam(1e-4, beta_1=0.9)
 
-    def compile(self, generator_optimizer=None, discriminator_optimizer=None, **kwargs):
+    def compile(self, generator_optimizer=None, discriminator_optimizer=None,
+                auto_scale_loss=True, loss_scale_growth_steps=None, **kwargs):
         """Configures the model for training.
 
         Args:
             generator_optimizer, discriminator_optimizer: optimizers (instances, names
                 or configs); None gives the paper's. A model without a discriminator
                 takes no discriminator optimizer.
+            auto_scale_loss, loss_scale_growth_steps: dynamic loss scaling under
+                float16 compute, as in `AdversarialModel.compile`.
             **kwargs: passed to `keras.Model.compile` (`jit_compile`,
                 `steps_per_execution`, ...); not `loss`, `optimizer` or `metrics`.
         """
@@ -149,6 +162,10 @@ class SuperResolutionGAN(keras.Model):
                 )
         g_opt = self._make_optimizer(generator_optimizer, self.default_generator_optimizer,
                                      "generator_optimizer")
+        loss_scaling.configure_loss_scaling(self, auto_scale_loss, loss_scale_growth_steps)
+        # the loss scaling is ours (Keras would wrap the optimizer in a
+        # LossScaleOptimizer that the step does not use)
+        kwargs["auto_scale_loss"] = False
         if self.discriminator is None:
             if discriminator_optimizer is not None:
                 raise ValueError(f"This {type(self).__name__} has no discriminator (PSNR "
@@ -185,6 +202,7 @@ class SuperResolutionGAN(keras.Model):
         config = {"generator_optimizer": keras.optimizers.serialize(g_opt)}
         if d_opt is not None:
             config["discriminator_optimizer"] = keras.optimizers.serialize(d_opt)
+        config.update(loss_scaling.loss_scaling_config(self))
         return config
 
     def compile_from_config(self, config):
@@ -192,6 +210,7 @@ class SuperResolutionGAN(keras.Model):
         self.compile(
             generator_optimizer=keras.optimizers.deserialize(config["generator_optimizer"]),
             discriminator_optimizer=None if d_opt is None else keras.optimizers.deserialize(d_opt),
+            **loss_scaling.loss_scaling_kwargs(config),
         )
 
     # --------------------------------------------------------------------- metrics
@@ -267,7 +286,8 @@ class SuperResolutionGAN(keras.Model):
 
     def fit(self, x=None, y=None, *args, **kwargs):
         self._check_data(x, y)
-        return super().fit(x, y, *args, **kwargs)
+        with backend.keep_state_on_error(self):
+            return super().fit(x, y, *args, **kwargs)
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
         self._check_data(x, y)
@@ -282,7 +302,9 @@ class SuperResolutionGAN(keras.Model):
         values = {"pixel_loss": ops.mean(per_image)}
         g_loss = self.pixel_weight * values["pixel_loss"]
         if self.perceptual_loss is not None:
-            values["perceptual_loss"] = self.perceptual_loss(hr, sr)
+            # `call` and a plain mean: `Loss.__call__` would also divide by the number of
+            # tf.distribute replicas, which the backend's gradient step already does
+            values["perceptual_loss"] = ops.mean(self.perceptual_loss.call(hr, sr))
             g_loss = g_loss + self.perceptual_weight * values["perceptual_loss"]
         unit_sr = ops.stop_gradient(_to_unit(sr, self.hr_range))
         mse = ops.mean(ops.square(unit_sr - _to_unit(hr, self.hr_range)), axis=(1, 2, 3))
@@ -292,13 +314,14 @@ class SuperResolutionGAN(keras.Model):
 
     def generator_losses(self, lr, hr, training=True):
         """All generator terms; `"g_loss"` is minimised and `"sr"` holds the output."""
-        sr = self.generator(lr, training=training)
+        sr = float32_outputs(self.generator(lr, training=training))
         values = self.reconstruction_losses(hr, sr)
         if self.discriminator is not None:
-            fake_logits = self.discriminator(sr, training=training)
+            fake_logits = float32_outputs(self.discriminator(sr, training=training))
             real_logits = None
             if self.adversarial_loss.needs_real_logits:
-                real_logits = ops.stop_gradient(self.discriminator(hr, training=training))
+                real_logits = ops.stop_gradient(
+                    float32_outputs(self.discriminator(hr, training=training)))
             values["adversarial_loss"] = self.adversarial_loss.generator_loss(fake_logits,
                                                                               real_logits)
             values["g_loss"] = (values["g_loss"]
@@ -308,8 +331,8 @@ class SuperResolutionGAN(keras.Model):
 
     def discriminator_losses(self, hr, sr, training=True):
         """The discriminator's terms for real HR images and super-resolved ones."""
-        real_logits = self.discriminator(hr, training=training)
-        fake_logits = self.discriminator(sr, training=training)
+        real_logits = float32_outputs(self.discriminator(hr, training=training))
+        fake_logits = float32_outputs(self.discriminator(sr, training=training))
         return {
             "d_loss": self.adversarial_loss.discriminator_loss(real_logits, fake_logits),
             "d_real": ops.mean(real_logits),
@@ -332,8 +355,8 @@ class SuperResolutionGAN(keras.Model):
             values = self.generator_losses(lr, hr)
             return values["g_loss"], values
 
-        _, values, grads = backend.value_and_grad(g_loss_fn, g_vars)
-        backend.apply_gradients(g_opt, grads, g_vars)
+        values = loss_scaling.minimize(g_opt, g_loss_fn, g_vars,
+                                       loss_scaling.loss_scale(self, "generator"))
         sr = ops.stop_gradient(values.pop("sr"))
         self._update_trackers(values)
         if self.discriminator is not None:
@@ -343,8 +366,8 @@ class SuperResolutionGAN(keras.Model):
                 d_values = self.discriminator_losses(hr, sr)
                 return d_values["d_loss"], d_values
 
-            _, d_values, d_grads = backend.value_and_grad(d_loss_fn, d_vars)
-            backend.apply_gradients(d_opt, d_grads, d_vars)
+            d_values = loss_scaling.minimize(d_opt, d_loss_fn, d_vars,
+                                             loss_scaling.loss_scale(self, "discriminator"))
             self._update_trackers(d_values)
             self.optimizer.iterations.assign_add(1)
         return self._logs()
@@ -369,15 +392,19 @@ class SuperResolutionGAN(keras.Model):
                                         output_range=self.hr_range, scale=self.scale,
                                         tile=tile, overlap=overlap)
 
-    def export(self, filepath, format="tf_saved_model", verbose=None, **kwargs):
+    def export(self, filepath, format="tf_saved_model", verbose=None, overwrite=False,
+               **kwargs):
         """Exports the generator as a SavedModel for TF Serving: uint8 images of any
-        size and batch in, uint8 images out (`keras_gan.export.export_image_model`)."""
+        size and batch in, uint8 images out (`keras_gan.export.export_image_model`).
+        An existing non-empty `filepath` is refused with a FileExistsError unless
+        `overwrite`; a failed export leaves it as it was."""
         if format != "tf_saved_model":
             raise ValueError(f"Only format='tf_saved_model' is supported; received {format!r}.")
         from keras_gan.export import export_image_model
 
         return export_image_model(self.generator, filepath, input_range=self.lr_range,
-                                  output_range=self.hr_range, verbose=bool(verbose), **kwargs)
+                                  output_range=self.hr_range, verbose=bool(verbose),
+                                  overwrite=overwrite, **kwargs)
 
     # ------------------------------------------------------------------ saving
     def get_config(self):
