@@ -4,9 +4,7 @@ dynamic loss scaling of float16 training (`keras_gan.models.loss_scaling`), the
 gradient penalty under a mixed policy and under loss scaling against float32 and a
 float64 numpy reference, saving the loss scale, and float32 serving.
 
-Tiny networks and 1-4 steps. Every model runs under bfloat16; float16 (loss scaling)
-runs on the models where it matters most: GAN, WGAN-GP (double backpropagation),
-DCGAN (convolutions, batch norm) and SRGAN (VGG perceptual loss, two scales)."""
+Tiny networks and 1-4 steps. Every model runs under both policies."""
 
 import numpy as np
 import pytest
@@ -41,9 +39,8 @@ def _np(x):
     return np.asarray(ops.convert_to_numpy(ops.cast(x, "float32")), dtype="float64")
 
 
-FLOAT16_MODELS = ("gan", "wgan_gp", "dcgan", "srgan")
-CASES = ([pytest.param(n, "mixed_bfloat16", id=f"{n}-bfloat16") for n in ALL_MODELS]
-         + [pytest.param(n, "mixed_float16", id=f"{n}-float16") for n in FLOAT16_MODELS])
+CASES = [pytest.param(n, policy, id=f"{n}-{LOW[policy]}") for policy in LOW
+         for n in ALL_MODELS]
 
 
 @pytest.mark.parametrize("name, policy", CASES, indirect=["policy"])
@@ -63,6 +60,11 @@ def test_every_model_trains_under_a_mixed_policy(name, policy):
     before = {k: [_np(v) for v in vs] for k, vs in trained_networks(model).items()}
     # float16: the first steps may overflow (skipped, scale halved); a few steps each
     epochs = 3 if low == "float16" else 1
+    if low == "float16" and name == "fast_style_transfer":
+        # the gradients through VGG (0..255-scale inputs, Gram terms) times the first
+        # scales overflow float16: 4-5 steps are skipped (the scale halves each time)
+        # before it trains
+        epochs = 8
     history = model.fit(**fit_kwargs, epochs=epochs, verbose=0)
     logs = {k: v[-1] for k, v in history.history.items()}
     assert logs and all(np.isfinite(v) for v in logs.values()), logs
