@@ -53,10 +53,11 @@ class WGANGP(AdversarialModel):
 
     The critic loss is `E[D(G(z))] - E[D(x)] + lambda E[(||grad D(x_hat)||_2 - 1)^2]`
     with `x_hat` on straight lines between real and generated samples (one uniform
-    weight per sample). Defaults of the paper (Algorithm 1): `lambda = 10`,
-    `discriminator_steps=5`, Adam(1e-4, beta_1=0.5, beta_2=0.9) for both networks
-    (`beta_1=0` is the other setting the paper used). No batch normalisation in the
-    critic: the penalty is per sample (the paper suggests layer normalisation).
+    weight per sample). Defaults: `lambda = 10` and `discriminator_steps=5` (the
+    paper's Algorithm 1); Adam(1e-4, beta_1=0.5, beta_2=0.9) for both networks, as in
+    the authors' released code (Algorithm 1 lists `beta_1=0`: pass such optimizers to
+    `compile` for it). No batch normalisation in the critic: the penalty is per sample
+    (the paper suggests layer normalisation).
 
     Extra tracker: `gradient_penalty` (unweighted).
     """
