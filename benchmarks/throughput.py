@@ -282,15 +282,19 @@ def measure(backend, workload, batch_size, steps, repeats):
 
 
 def table(rows, args):
+    steps = "/".join(sorted({str(r["steps"]) for r in rows}))
+    rounds = "/".join(sorted({str(len(r["library_seconds"])) for r in rows}))
     lines = [
         "# Throughput: library `model.fit` vs hand-written loops",
         "",
-        f"`python benchmarks/throughput.py {' '.join(sys.argv[1:])}`".replace(" `", "`"),
+        "Each row: `python benchmarks/throughput.py --workloads W --batch-sizes B "
+        f"--steps {steps} --repeats {rounds}` with the row's workload and batch, its latest "
+        "measurement in `throughput_runs.jsonl` (`--report` rebuilds this table from it).",
         "",
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPU "
         "cores, no GPU. 64x64 RGB, DCGAN networks with `filters=64` (generator "
         f"{rows[0]['param_counts'][0]:,} and discriminator {rows[0]['param_counts'][1]:,} "
-        f"trainable parameters, the same in every reference loop). Median of {args.repeats} alternating rounds of {args.steps} steps "
+        f"trainable parameters, the same in every reference loop). Median of {rounds} alternating rounds of {steps} steps "
         "after one warm-up round; images/s = real images consumed per step x steps/s. "
         "Peak memory: resident set of a process running that implementation alone. "
         "Compute: counted FLOPs per step / time, and that rate over the best float32 "
@@ -319,6 +323,9 @@ def main(argv=None):
     parser.add_argument("--backends", nargs="+", default=list(BACKENDS), choices=BACKENDS)
     parser.add_argument("--steps", type=int, default=3, help="steps per timed round")
     parser.add_argument("--repeats", type=int, default=3, help="timed rounds")
+    parser.add_argument("--report", action="store_true",
+                        help="measure nothing: rewrite throughput.md from the latest line of "
+                             "throughput_runs.jsonl for each workload, batch and backend")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--workload", help=argparse.SUPPRESS)
     parser.add_argument("--batch-size", type=int, help=argparse.SUPPRESS)
@@ -328,6 +335,8 @@ def main(argv=None):
         return child(args)
     rows = []
     os.makedirs(RESULTS, exist_ok=True)
+    if args.report:
+        return write_report(args)
     for workload in args.workloads:
         for batch_size in args.batch_sizes:
             for backend in args.backends:
@@ -339,6 +348,20 @@ def main(argv=None):
                       f"{row['library_images_per_second']:.1f} img/s, reference "
                       f"{row['reference_images_per_second']:.1f} img/s, ratio "
                       f"{row['ratio']:.2f}", flush=True)
+    write_report(args)
+
+
+def write_report(args):
+    """throughput.md from the latest measurement of each workload, batch and backend in
+    throughput_runs.jsonl (so that runs of different workloads make one table)."""
+    latest = {}
+    with open(os.path.join(RESULTS, "throughput_runs.jsonl")) as f:
+        for line in f:
+            row = json.loads(line)
+            latest[(row["workload"], row["batch_size"], row["backend"])] = row
+    order = {name: i for i, name in enumerate(BACKENDS)}
+    rows = sorted(latest.values(), key=lambda r: (r["workload"], r["batch_size"],
+                                                  order[r["backend"]]))
     text = table(rows, args)
     print(text)
     with open(os.path.join(RESULTS, "throughput.md"), "w") as f:
