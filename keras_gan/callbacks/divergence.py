@@ -67,7 +67,9 @@ def find_non_finite(logs, variables, arrays):
     if bad:
         return ", ".join(bad)
     for variable, array in zip(variables, arrays):
-        if array.dtype.kind in "fcV" and not np.all(np.isfinite(array.astype("float64"))):
+        if array.dtype.kind == "V":  # bfloat16 and other ml_dtypes floats
+            array = array.astype("float32")
+        if array.dtype.kind in "fc" and not np.isfinite(array).all():
             return f"variable {variable.path} holds non-finite values"
     return None
 

@@ -475,11 +475,7 @@ class AdversarialModel(keras.Model):
         data_checks.check_real_samples(self, x)
         if self.num_classes is None:
             return x, None
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} is conditional: fit it on (images, labels) "
-                "pairs, e.g. model.fit(images, labels) or a dataset of (images, labels)."
-            )
+        data_checks.require_labels(self, y)
         data_checks.check_label_dtype(y)
         return x, ops.reshape(ops.cast(y, "int32"), (-1,))
 
@@ -505,12 +501,8 @@ class AdversarialModel(keras.Model):
         """Splits a batch (and its labels) into k slices for the k discriminator updates
         (see the class doc). Returns a list of `(real, labels)` pairs."""
         k, p = self.discriminator_steps, self.packing
-        batch = real.shape[0]
-        if batch is not None and batch < k * p:
-            raise ValueError(
-                f"A batch of {batch} samples is too small for {k} discriminator steps "
-                f"with packing {p}: it needs at least {k * p} samples."
-            )
+        if real.shape[0] is not None:
+            data_checks.check_batch_size(self, real.shape[0])
         if k == 1 and p == 1:
             return [(real, labels)]
         size = ops.shape(real)[0] // (k * p) * p

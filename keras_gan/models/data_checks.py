@@ -92,6 +92,25 @@ def check_real_samples(model, x):
     )
 
 
+def check_batch_size(model, batch, hint=""):
+    """Refuses a batch of `batch` samples that cannot give each of the model's
+    `discriminator_steps` updates a multiple of `packing` samples (`hint` is appended to
+    the message)."""
+    k, p = model.discriminator_steps, model.packing
+    if batch < k * p:
+        raise ValueError(
+            f"A batch of {batch} samples is too small for {k} discriminator steps with "
+            f"packing {p}: it needs at least {k * p} samples{hint}.")
+
+
+def require_labels(model, y):
+    """Refuses a conditional model's batch without labels (`y` None)."""
+    if y is None:
+        raise ValueError(
+            f"{type(model).__name__} is conditional: fit it on (images, labels) pairs, "
+            "e.g. model.fit(images, labels) or a dataset of (images, labels).")
+
+
 def check_label_dtype(y):
     """Refuses labels that are not integers (class indices)."""
     dtype = keras.backend.standardize_dtype(y.dtype)
@@ -167,11 +186,9 @@ def _check_element_spec(model, spec):
     check_real_samples(model, x_spec)
     batch = x_spec.shape[0] if x_spec.shape.rank else None
     k, p = model.discriminator_steps, model.packing
-    if batch is not None and batch < k * p:
-        raise ValueError(
-            f"A batch of {batch} samples is too small for {k} discriminator steps with "
-            f"packing {p}: it needs at least {k * p} samples.")
-    if batch is None and k * p > 1:
+    if batch is not None:
+        check_batch_size(model, batch)
+    elif k * p > 1:
         warnings.warn(
             f"The dataset's batches have no static size (batched without "
             f"drop_remainder=True), so a batch smaller than the {k * p} samples that "
@@ -180,8 +197,7 @@ def _check_element_spec(model, spec):
             "slices (NaN losses). Batch the dataset with drop_remainder=True.",
             stacklevel=4)
     if model.num_classes is not None:
-        if y_spec is None:
-            _check_labels(model, None, 0)
+        require_labels(model, y_spec)
         if hasattr(y_spec, "dtype"):
             check_label_dtype(y_spec)
 
@@ -190,11 +206,8 @@ def _check_batches(model, n, batch_size):
     k, p = model.discriminator_steps, model.packing
     need = k * p
     batch = min(int(batch_size or _KERAS_DEFAULT_BATCH), n)
-    if batch < need:
-        raise ValueError(
-            f"A batch of {batch} samples is too small for {k} discriminator steps with "
-            f"packing {p}: it needs at least {need} samples (batch_size >= {need}, and "
-            f"at least {need} training samples).")
+    check_batch_size(model, batch, f" (batch_size >= {need}, and at least {need} training "
+                                   "samples)")
     last = n % batch
     if last and last < need:
         raise ValueError(
@@ -207,9 +220,7 @@ def _check_batches(model, n, batch_size):
 
 def _check_labels(model, y, n):
     name = type(model).__name__
-    if y is None:
-        raise ValueError(f"{name} is conditional: fit it on (images, labels) pairs, e.g. "
-                         "model.fit(images, labels) or a dataset of (images, labels).")
+    require_labels(model, y)
     labels = np.asarray(y)
     if labels.ndim == 2 and labels.shape[1] == 1:
         labels = labels[:, 0]

@@ -41,6 +41,13 @@ def uses_float16(*layers):
     return any(layer is not None and layer.compute_dtype == "float16" for layer in layers)
 
 
+def _growth_steps(value):
+    if int(value) != value or int(value) < 1:
+        raise ValueError(f"loss_scale_growth_steps must be a positive integer; received "
+                         f"{value}.")
+    return int(value)
+
+
 class DynamicLossScale:
     """The loss scale of one optimizer, as two non-trainable variables of `model`.
 
@@ -68,10 +75,7 @@ class DynamicLossScale:
 
     @growth_steps.setter
     def growth_steps(self, value):
-        if int(value) != value or int(value) < 1:
-            raise ValueError(f"The loss scale's growth_steps must be a positive integer; "
-                             f"received {value}.")
-        self._growth_steps = int(value)
+        self._growth_steps = _growth_steps(value)
 
     def scale_loss(self, loss):
         """`loss` (cast to float32) times the current scale."""
@@ -129,11 +133,9 @@ def configure_loss_scaling(model, auto_scale_loss=True, growth_steps=None):
     model._auto_scale_loss = bool(auto_scale_loss)
     model._scale_losses = model._auto_scale_loss and scales is not None
     if growth_steps is not None:
+        growth_steps = _growth_steps(growth_steps)
         for scale in (scales or {}).values():
             scale.growth_steps = growth_steps
-        if not scales and (int(growth_steps) != growth_steps or int(growth_steps) < 1):
-            raise ValueError(f"loss_scale_growth_steps must be a positive integer; "
-                             f"received {growth_steps}.")
 
 
 def loss_scale(model, name):
