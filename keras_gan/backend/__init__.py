@@ -30,6 +30,11 @@ Everything a GAN step needs from the framework underneath Keras is here:
   step fails, does not attach them again: the weights would be lost).
 - `no_grad()`: context in which no autograd graph is recorded (a forward pass whose
   result is only a constant for the next update).
+- `conv`, `conv_transpose`, `max_pool`, `batch_norm_train`, `batch_norm_inference`: the
+  arithmetic of `keras_gan.layers.Conv2D`, `Conv2DTranspose`, `MaxPooling2D` and
+  `BatchNormalization`
+  (`keras_gan/backend/layer_ops.py`: `keras.ops`, as the Keras layers compute it; on
+  PyTorch torch's native kernels without Keras's layout copies).
 - `EXPORT_ENDPOINT_KWARGS`: extra arguments of `ExportArchive.add_endpoint` (JAX lowers
   the exported function for the CPU and CUDA platforms).
 - `NATIVE_SAVED_MODEL_EXPORT`: whether `keras.export.ExportArchive` can trace the
@@ -52,8 +57,9 @@ if name not in ("tensorflow", "jax", "torch"):
     )
 
 _API = ("EXPORT_ENDPOINT_KWARGS", "NATIVE_SAVED_MODEL_EXPORT", "all_replicas",
-        "apply_gradients", "input_gradient", "keep_state_on_error", "no_grad", "replica_rows",
-        "run_step", "value_and_grad")
+        "apply_gradients", "batch_norm_inference", "batch_norm_train", "conv",
+        "conv_transpose", "input_gradient", "max_pool", "keep_state_on_error", "no_grad",
+        "replica_rows", "run_step", "value_and_grad")
 _implementation = importlib.import_module(f"keras_gan.backend.{name}")
 globals().update({key: getattr(_implementation, key) for key in _API})
 __all__ = ["name", *_API]

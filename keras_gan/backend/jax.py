@@ -24,6 +24,14 @@ import jax
 import jax.numpy as jnp
 from keras import StatelessScope
 
+from keras_gan.backend.layer_ops import (  # noqa: F401  (keras.ops, as Keras computes it)
+    batch_norm_inference,
+    batch_norm_train,
+    conv,
+    conv_transpose,
+    max_pool,
+)
+
 # extra arguments of ExportArchive.add_endpoint: lowered for CPU and CUDA; no gradient
 # functions (a served model needs none, and jax2tf cannot build the gradient of a strided
 # convolution whose height and width are unknown)

@@ -13,6 +13,14 @@ import contextlib
 
 import tensorflow as tf
 
+from keras_gan.backend.layer_ops import (  # noqa: F401  (keras.ops, as Keras computes it)
+    batch_norm_inference,
+    batch_norm_train,
+    conv,
+    conv_transpose,
+    max_pool,
+)
+
 # extra arguments of ExportArchive.add_endpoint
 EXPORT_ENDPOINT_KWARGS = {}
 

@@ -20,7 +20,10 @@ Without an initialised process group (or with one process) nothing of this runs.
 import contextlib
 import weakref
 
+import keras
 import torch
+
+from keras_gan.backend import layer_ops
 
 # `ExportArchive.track` / `add_endpoint` are not implemented for torch in Keras 3.15:
 # keras_gan.export reloads the generator under TensorFlow in a child process.
@@ -137,3 +140,112 @@ def keep_state_on_error(model):
 
 def no_grad():
     return torch.no_grad()
+
+
+# ------------------------------------------------------------------ layer arithmetic
+# Keras 3.15 runs a channels-last convolution on torch as: permute the NHWC input to
+# NCHW and copy it (`.contiguous()`), copy it again into torch's channels-last memory
+# format (the layout it started in), copy the permuted kernel, and for a transposed
+# convolution compute the uncropped output and slice it; batch normalisation is a
+# chain of elementwise ops (moments as E[x^2] - E[x]^2, then subtract, multiply, add),
+# each with its own backward. Here an NHWC tensor is handed to torch as what it is in
+# memory, an NCHW tensor in the channels-last format (a permuted view, no copy); the
+# transposed convolution gets its "same" crop as torch padding; batch normalisation
+# is torch's fused kernel. Same arithmetic, same results to float32 rounding; the
+# configurations this does not cover go to `layer_ops`, Keras's own computation.
+
+def _same_padding(size, kernel, stride, dilation):
+    """Keras's "same" padding of a convolution along one axis, `(left, right)`."""
+    effective = (kernel - 1) * dilation + 1
+    out = -(-size // stride)
+    total = max(0, (out - 1) * stride + effective - size)
+    return total // 2, total - total // 2
+
+
+def _tensor(x):
+    """A torch tensor of `x` (Keras variables give their value, autograd intact)."""
+    return keras.ops.convert_to_tensor(x)
+
+
+def _nchw(x):
+    return _tensor(x).permute(0, 3, 1, 2)
+
+
+def _nhwc(x):
+    return x.permute(0, 2, 3, 1)
+
+
+def conv(inputs, kernel, strides, padding, dilation_rate):
+    inputs, kernel = _tensor(inputs), _tensor(kernel)
+    if inputs.ndim != 4 or inputs.shape[-1] != kernel.shape[2]:  # grouped: Keras's way
+        return layer_ops.conv(inputs, kernel, strides, padding, dilation_rate)
+    strides = tuple(strides)
+    dilation = (dilation_rate,) * 2 if isinstance(dilation_rate, int) else tuple(dilation_rate)
+    x = _nchw(inputs)
+    pad = (0, 0)
+    if padding == "same":
+        sides = [_same_padding(inputs.shape[1 + i], kernel.shape[i], strides[i], dilation[i])
+                 for i in range(2)]
+        if all(left == right for left, right in sides):
+            pad = tuple(left for left, _ in sides)
+        else:  # the extra row / column at the end, as Keras (and TensorFlow) pad
+            x = torch.nn.functional.pad(
+                x, (sides[1][0], sides[1][1], sides[0][0], sides[0][1]))
+    outputs = torch.nn.functional.conv2d(x, kernel.permute(3, 2, 0, 1), None, strides, pad,
+                                         dilation)
+    return _nhwc(outputs)
+
+
+def conv_transpose(inputs, kernel, strides, padding, output_padding, dilation_rate):
+    inputs, kernel = _tensor(inputs), _tensor(kernel)
+    strides = tuple(strides)
+    dilation = (dilation_rate,) * 2 if isinstance(dilation_rate, int) else tuple(dilation_rate)
+    crops = []
+    for i in range(2):
+        effective = (kernel.shape[i] - 1) * dilation[i] + 1
+        # Keras's output: size * stride ("same"), size * stride + max(k - stride, 0)
+        # ("valid"); torch's with padding p: (size - 1) * stride + k - 2p
+        crop = effective - strides[i] if padding == "same" else min(effective - strides[i], 0)
+        crops.append(crop)
+    if (inputs.ndim != 4 or output_padding is not None
+            or any(c < 0 or c % 2 for c in crops)):
+        return layer_ops.conv_transpose(inputs, kernel, strides, padding, output_padding,
+                                        dilation_rate)
+    outputs = torch.nn.functional.conv_transpose2d(
+        _nchw(inputs), kernel.permute(3, 2, 0, 1), None, strides,
+        tuple(c // 2 for c in crops), 0, 1, dilation)
+    return _nhwc(outputs)
+
+
+def max_pool(inputs, pool_size, strides, padding):
+    inputs = _tensor(inputs)
+    if padding != "valid" or inputs.ndim != 4:  # Keras pads "same" pooling its own way
+        return layer_ops.max_pool(inputs, pool_size, strides, padding)
+    return _nhwc(torch.nn.functional.max_pool2d(_nchw(inputs), tuple(pool_size),
+                                                tuple(strides)))
+
+
+def batch_norm_train(inputs, gamma, beta, epsilon):
+    inputs = _tensor(inputs)
+    channels = inputs.shape[-1]
+    flat = inputs.reshape(-1, channels)  # NHWC: a view; torch normalises (N, C) per column
+    if flat.shape[0] < 2 or flat.dtype != torch.float32:
+        return layer_ops.batch_norm_train(inputs, gamma, beta, epsilon)
+    outputs, mean, inverse_std = torch.native_batch_norm(
+        flat, None if gamma is None else _tensor(gamma),
+        None if beta is None else _tensor(beta), None, None, True, 0.0, epsilon)
+    # the biased batch variance, from 1 / sqrt(variance + epsilon)
+    variance = inverse_std.detach().pow(-2).sub_(epsilon).clamp_(min=0.0)
+    return outputs.reshape(inputs.shape), mean.detach(), variance
+
+
+def batch_norm_inference(inputs, mean, variance, gamma, beta, epsilon):
+    inputs = _tensor(inputs)
+    flat = inputs.reshape(-1, inputs.shape[-1])
+    if flat.dtype != torch.float32:
+        return layer_ops.batch_norm_inference(inputs, mean, variance, gamma, beta, epsilon)
+    outputs = torch.nn.functional.batch_norm(
+        flat, _tensor(mean), _tensor(variance),
+        None if gamma is None else _tensor(gamma),
+        None if beta is None else _tensor(beta), False, 0.0, epsilon)
+    return outputs.reshape(inputs.shape)

@@ -12,3 +12,9 @@ from keras_gan.layers.spectral_normalization import SpectralNormalization
 from keras_gan.layers.pixel_shuffle import PixelShuffle
 from keras_gan.layers.rrdb import RRDB, ResidualDenseBlock
 from keras_gan.layers.instance_norm import InstanceNormalization
+from keras_gan.layers.fast_layers import (
+    BatchNormalization,
+    Conv2D,
+    Conv2DTranspose,
+    MaxPooling2D,
+)

@@ -5,6 +5,7 @@ them nested in one more scaled residual."""
 
 import keras
 from keras import ops
+from keras_gan.layers.fast_layers import Conv2D
 
 __all__ = ["RRDB", "ResidualDenseBlock", "rrdb_init"]
 
@@ -72,7 +73,7 @@ class ResidualDenseBlock(keras.layers.Layer):
         channels = int(channels)
         self.convs = []
         for i in range(5):
-            conv = keras.layers.Conv2D(
+            conv = Conv2D(
                 self.growth if i < 4 else channels, 3, padding="same",
                 kernel_initializer=_initializer(self.kernel_initializer),
                 dtype=self.dtype_policy, name=f"conv{i + 1}",

@@ -3,6 +3,7 @@
 import keras
 
 from keras_gan.layers import SpectralNormalization
+from keras_gan.layers.fast_layers import BatchNormalization, Conv2D
 
 
 def initializer(spec):
@@ -32,10 +33,10 @@ def discriminator_conv(x, filters, kernel_size, strides, name, normalize, spectr
     spectrally normalised when `spectral_norm`), batch normalisation when `normalize`
     (the convolution then has no bias), LeakyReLU(0.2). The layers are named `name`,
     `name_bn` and `name_lrelu`."""
-    conv = keras.layers.Conv2D(filters, kernel_size, strides=strides, padding="same",
+    conv = Conv2D(filters, kernel_size, strides=strides, padding="same",
                                use_bias=not normalize,
                                kernel_initializer=initializer(kernel_initializer), name=name)
     x = maybe_spectral_norm(conv, spectral_norm)(x)
     if normalize:
-        x = keras.layers.BatchNormalization(name=f"{name}_bn")(x)
+        x = BatchNormalization(name=f"{name}_bn")(x)
     return keras.layers.LeakyReLU(0.2, name=f"{name}_lrelu")(x)

@@ -33,6 +33,7 @@ from keras_gan.networks.common import (
     initializer,
     maybe_spectral_norm,
 )
+from keras_gan.layers.fast_layers import BatchNormalization, Conv2D, Conv2DTranspose
 
 __all__ = [
     "dcgan_discriminator",
@@ -113,7 +114,7 @@ def dcgan_generator(latent_dim=100, image_shape=(64, 64, 3), filters=64, max_fil
             return VirtualBatchNormalization(reference_size, name=layer_name)
     else:
         def normalization(layer_name):
-            return keras.layers.BatchNormalization(name=layer_name)
+            return BatchNormalization(name=layer_name)
     if num_classes is not None:
         label = keras.Input((), dtype="int32", name="label")
         embedded = keras.layers.Embedding(int(num_classes), int(embedding_dim),
@@ -130,13 +131,13 @@ def dcgan_generator(latent_dim=100, image_shape=(64, 64, 3), filters=64, max_fil
     x = keras.layers.ReLU(name="project_relu")(x)
     for level in range(steps - 1, 0, -1):
         i = steps - level
-        x = keras.layers.Conv2DTranspose(
+        x = Conv2DTranspose(
             _filters(filters, level - 1, max_filters), kernel_size, strides=2, padding="same",
             use_bias=False, kernel_initializer=initializer(init), name=f"deconv_{i}",
         )(x)
         x = normalization(f"deconv_{i}_bn")(x)
         x = keras.layers.ReLU(name=f"deconv_{i}_relu")(x)
-    x = keras.layers.Conv2DTranspose(int(image_shape[-1]), kernel_size, strides=2,
+    x = Conv2DTranspose(int(image_shape[-1]), kernel_size, strides=2,
                                      padding="same", kernel_initializer=initializer(init),
                                      name=f"deconv_{steps}")(x)
     if virtual_batch_norm:
@@ -221,7 +222,7 @@ def dcgan_discriminator(image_shape=(64, 64, 3), filters=64, max_filters=None, k
         categorical, continuous = info_codes
         q = dense(128, "q_dense", features)
         if not spectral_norm:
-            q = keras.layers.BatchNormalization(name="q_bn")(q)
+            q = BatchNormalization(name="q_bn")(q)
         q = keras.layers.LeakyReLU(0.2, name="q_lrelu")(q)
         if sum(categorical):
             outputs["categorical_logits"] = dense(sum(categorical), "categorical_logits", q)
@@ -251,23 +252,23 @@ def ebgan_discriminator(image_shape=(64, 64, 3), filters=64, max_filters=None, k
     images = keras.Input(tuple(int(d) for d in image_shape), name="images")
     x = images
     for level in range(steps):
-        x = keras.layers.Conv2D(_filters(filters, level, max_filters), kernel_size, strides=2,
+        x = Conv2D(_filters(filters, level, max_filters), kernel_size, strides=2,
                                 padding="same", use_bias=level == 0,
                                 kernel_initializer=initializer(init),
                                 name=f"encoder_{level + 1}")(x)
         if level > 0:
-            x = keras.layers.BatchNormalization(name=f"encoder_{level + 1}_bn")(x)
+            x = BatchNormalization(name=f"encoder_{level + 1}_bn")(x)
         x = keras.layers.LeakyReLU(0.2, name=f"encoder_{level + 1}_lrelu")(x)
     features = keras.layers.Flatten(name="features")(x)
     for level in range(steps - 2, -1, -1):
         i = steps - 1 - level
-        x = keras.layers.Conv2DTranspose(_filters(filters, level, max_filters), kernel_size,
+        x = Conv2DTranspose(_filters(filters, level, max_filters), kernel_size,
                                          strides=2, padding="same", use_bias=False,
                                          kernel_initializer=initializer(init),
                                          name=f"decoder_{i}")(x)
-        x = keras.layers.BatchNormalization(name=f"decoder_{i}_bn")(x)
+        x = BatchNormalization(name=f"decoder_{i}_bn")(x)
         x = keras.layers.ReLU(name=f"decoder_{i}_relu")(x)
-    reconstruction = keras.layers.Conv2DTranspose(
+    reconstruction = Conv2DTranspose(
         int(image_shape[-1]), kernel_size, strides=2, padding="same",
         kernel_initializer=initializer(init), name="reconstruction",
     )(x)

@@ -5,6 +5,7 @@ import keras
 
 from keras_gan.layers import Maxout
 from keras_gan.networks.common import initializer as _initializer
+from keras_gan.layers.fast_layers import BatchNormalization
 
 
 def _hidden(units):
@@ -42,7 +43,7 @@ def mlp_generator(latent_dim, output_dim, hidden_units=(128, 128), activation="r
                                kernel_initializer=_initializer(kernel_initializer),
                                name=f"dense_{i}")(x)
         if batch_norm:
-            x = keras.layers.BatchNormalization(name=f"batch_norm_{i}")(x)
+            x = BatchNormalization(name=f"batch_norm_{i}")(x)
         x = keras.layers.Activation(activation, name=f"{activation}_{i}")(x)
     x = keras.layers.Dense(int(output_dim), activation=output_activation,
                            kernel_initializer=_initializer(kernel_initializer), name="samples")(x)

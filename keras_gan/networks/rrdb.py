@@ -15,6 +15,7 @@ from keras_gan.layers import RRDB
 from keras_gan.layers.rrdb import rrdb_init
 from keras_gan.networks.common import discriminator_conv, initializer
 from keras_gan.networks.srresnet import upsampling_steps
+from keras_gan.layers.fast_layers import Conv2D
 
 __all__ = ["esrgan_discriminator", "rrdb_net"]
 
@@ -60,7 +61,7 @@ def rrdb_net(scale=4, blocks=23, filters=64, growth=32, channels=3,
     block_initializer = block_initializer or rrdb_init()
 
     def conv(units, layer_name):
-        return keras.layers.Conv2D(units, 3, padding="same",
+        return Conv2D(units, 3, padding="same",
                                    kernel_initializer=initializer(kernel_initializer),
                                    name=layer_name)
 

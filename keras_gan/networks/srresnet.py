@@ -12,6 +12,7 @@ import keras
 
 from keras_gan.layers import PixelShuffle
 from keras_gan.networks.common import discriminator_conv, initializer, maybe_spectral_norm
+from keras_gan.layers.fast_layers import BatchNormalization, Conv2D
 
 __all__ = ["srgan_discriminator", "srresnet", "upsampling_steps"]
 
@@ -63,7 +64,7 @@ def srresnet(scale=4, blocks=16, filters=64, channels=3, kernel_initializer="glo
     filters, channels = int(filters), int(channels)
 
     def conv(units, kernel, layer_name, bias=True):
-        return keras.layers.Conv2D(units, kernel, padding="same", use_bias=bias,
+        return Conv2D(units, kernel, padding="same", use_bias=bias,
                                    kernel_initializer=initializer(kernel_initializer),
                                    name=layer_name)
 
@@ -75,13 +76,13 @@ def srresnet(scale=4, blocks=16, filters=64, channels=3, kernel_initializer="glo
     skip = x = prelu("conv_in_prelu")(x)
     for b in range(1, int(blocks) + 1):
         y = conv(filters, 3, f"block_{b}_conv_1", bias=False)(x)
-        y = keras.layers.BatchNormalization(name=f"block_{b}_bn_1")(y)
+        y = BatchNormalization(name=f"block_{b}_bn_1")(y)
         y = prelu(f"block_{b}_prelu")(y)
         y = conv(filters, 3, f"block_{b}_conv_2", bias=False)(y)
-        y = keras.layers.BatchNormalization(name=f"block_{b}_bn_2")(y)
+        y = BatchNormalization(name=f"block_{b}_bn_2")(y)
         x = keras.layers.Add(name=f"block_{b}_add")([x, y])
     x = conv(filters, 3, "trunk_conv", bias=False)(x)
-    x = keras.layers.BatchNormalization(name="trunk_bn")(x)
+    x = BatchNormalization(name="trunk_bn")(x)
     x = keras.layers.Add(name="long_skip")([skip, x])
     for s in range(1, steps + 1):
         x = conv(4 * filters, 3, f"upsample_{s}_conv")(x)

@@ -7,6 +7,7 @@ from keras import ops
 
 from keras_gan.layers.instance_norm import InstanceNormalization
 from keras_gan.networks.common import initializer
+from keras_gan.layers.fast_layers import BatchNormalization, Conv2D, Conv2DTranspose
 
 __all__ = ["CropToInput", "ReflectionPadding2D", "transformer_net"]
 
@@ -200,7 +201,7 @@ def transformer_net(channels=3, filters=32, residual_blocks=5, normalization="in
     def conv(x, units, kernel, stride, layer_name, bias=False):
         if padding == "reflect":
             x = ReflectionPadding2D(kernel // 2, name=f"{layer_name}_pad")(x)
-        return keras.layers.Conv2D(
+        return Conv2D(
             units, kernel, strides=stride, padding="valid" if padding == "reflect" else "same",
             use_bias=bias, kernel_initializer=initializer(kernel_initializer),
             name=layer_name)(x)
@@ -208,7 +209,7 @@ def transformer_net(channels=3, filters=32, residual_blocks=5, normalization="in
     def norm(x, layer_name):
         if normalization == "instance":
             return InstanceNormalization(name=layer_name)(x)
-        return keras.layers.BatchNormalization(epsilon=1e-5, momentum=0.9, name=layer_name)(x)
+        return BatchNormalization(epsilon=1e-5, momentum=0.9, name=layer_name)(x)
 
     def conv_norm_relu(x, units, kernel, stride, layer_name):
         x = conv(x, units, kernel, stride, layer_name)
@@ -217,7 +218,7 @@ def transformer_net(channels=3, filters=32, residual_blocks=5, normalization="in
 
     def upsample(x, units, layer_name):
         if upsampling == "transpose":
-            x = keras.layers.Conv2DTranspose(
+            x = Conv2DTranspose(
                 units, 3, strides=2, padding="same", use_bias=False,
                 kernel_initializer=initializer(kernel_initializer), name=layer_name)(x)
         else:
