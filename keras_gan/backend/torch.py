@@ -225,27 +225,36 @@ def max_pool(inputs, pool_size, strides, padding):
                                                 tuple(strides)))
 
 
+def _channels_second(x):
+    """`x` `(N, ..., C)` as torch's batch norm wants it, `(N, C, ...)`, without a copy:
+    an NHWC image batch is the NCHW view in channels-last memory format (torch's
+    vectorised channels-last kernels take it); `(N, C)` is itself."""
+    return _nchw(x) if x.ndim == 4 else x
+
+
+def _channels_last(x):
+    return _nhwc(x) if x.ndim == 4 else x
+
+
 def batch_norm_train(inputs, gamma, beta, epsilon):
     inputs = _tensor(inputs)
-    channels = inputs.shape[-1]
-    flat = inputs.reshape(-1, channels)  # NHWC: a view; torch normalises (N, C) per column
-    if flat.shape[0] < 2 or flat.dtype != torch.float32:
+    count = inputs.numel() // max(inputs.shape[-1], 1)
+    if inputs.ndim not in (2, 4) or count < 2 or inputs.dtype != torch.float32:
         return layer_ops.batch_norm_train(inputs, gamma, beta, epsilon)
     outputs, mean, inverse_std = torch.native_batch_norm(
-        flat, None if gamma is None else _tensor(gamma),
+        _channels_second(inputs), None if gamma is None else _tensor(gamma),
         None if beta is None else _tensor(beta), None, None, True, 0.0, epsilon)
     # the biased batch variance, from 1 / sqrt(variance + epsilon)
     variance = inverse_std.detach().pow(-2).sub_(epsilon).clamp_(min=0.0)
-    return outputs.reshape(inputs.shape), mean.detach(), variance
+    return _channels_last(outputs), mean.detach(), variance
 
 
 def batch_norm_inference(inputs, mean, variance, gamma, beta, epsilon):
     inputs = _tensor(inputs)
-    flat = inputs.reshape(-1, inputs.shape[-1])
-    if flat.dtype != torch.float32:
+    if inputs.ndim not in (2, 4) or inputs.dtype != torch.float32:
         return layer_ops.batch_norm_inference(inputs, mean, variance, gamma, beta, epsilon)
     outputs = torch.nn.functional.batch_norm(
-        flat, _tensor(mean), _tensor(variance),
+        _channels_second(inputs), _tensor(mean), _tensor(variance),
         None if gamma is None else _tensor(gamma),
         None if beta is None else _tensor(beta), False, 0.0, epsilon)
-    return outputs.reshape(inputs.shape)
+    return _channels_last(outputs)
