@@ -252,12 +252,16 @@ def test_celeb_a_offline_crops_the_face_and_has_no_labels(tmp_path):
 # The TFDS path, with tensorflow_datasets.load replaced by an in-memory dataset
 
 
+class _Calls(list):
+    """The recorded `tfds.load` calls; `.reads`: one entry per example read."""
+
+
 @pytest.fixture
 def fake_tfds(monkeypatch):
     tfds = pytest.importorskip("tensorflow_datasets")
     import tensorflow as tf
 
-    calls = []
+    calls, reads = _Calls(), []
     rng = np.random.default_rng(0)
     examples = {
         "mnist": {"image": rng.integers(0, 256, (40, 28, 28, 1), dtype=np.uint8),
@@ -272,9 +276,15 @@ def fake_tfds(monkeypatch):
         data = examples[name]
         if batch_size == -1:
             return tf.nest.map_structure(tf.constant, data)
-        return tf.data.Dataset.from_tensor_slices(data)
+
+        def read(example):  # counts the examples the pipeline reads from "disk"
+            tf.py_function(lambda: reads.append(1), [], [])
+            return example
+
+        return tf.data.Dataset.from_tensor_slices(data).map(read)
 
     monkeypatch.setattr(tfds, "load", load)
+    calls.reads = reads
     return calls, examples
 
 
@@ -292,6 +302,13 @@ def test_tfds_path_arguments_and_pipeline(tmp_path, fake_tfds):
     assert x.shape == (16, 32, 32, 1) and x.dtype == np.float32 and y.dtype == np.int32
     assert x.min() >= -1 and x.max() <= 1
     assert set(np.concatenate([b[1] for b in out]).tolist()) == set(range(10))
+
+    # the small splits are decoded once: a second epoch reads nothing again
+    assert len(calls.reads) == 40
+    second = batches(dataset)
+    assert len(calls.reads) == 40 and len(second) == 2
+    # (reshuffled)
+    assert not all(np.array_equal(a[1], b[1]) for a, b in zip(out, second))
 
     images, labels = datasets.load_arrays("mnist", split="test")
     assert calls[-1]["batch_size"] == -1 and calls[-1]["data_dir"] is None
