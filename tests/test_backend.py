@@ -61,3 +61,26 @@ def test_input_gradient_is_twice_differentiable(numpy_rng):
     _, _, (grad,) = backend.value_and_grad(loss_fn, [w])
     np.testing.assert_allclose(ops.convert_to_numpy(grad), (3 * x.astype("float64") ** 2).sum(0),
                                rtol=1e-5)
+
+
+def test_adversarial_models_default_to_xla_on_tensorflow():
+    """`compile()` of an adversarial model XLA-compiles its step on TensorFlow also
+    without a GPU (Keras's "auto" would not: 1.6x slower DCGAN training on a CPU, see
+    benchmarks/results/throughput.md); JAX and PyTorch keep Keras's choice; an explicit
+    `jit_compile` and `run_eagerly` are honoured."""
+    import keras_gan
+
+    from conftest import tiny_networks
+
+    model = keras_gan.GAN(*tiny_networks(), latent_dim=2)
+    model.compile()
+    expected = {"tensorflow": True, "jax": True, "torch": False}[keras.backend.backend()]
+    assert model.jit_compile is expected
+    model.compile(jit_compile=False)
+    assert model.jit_compile is False
+    model.compile(run_eagerly=True)
+    assert model.jit_compile is False and model.run_eagerly
+    # the SR and style models keep Keras's choice (XLA slowed their VGG19 steps on a CPU)
+    sr = keras_gan.models.SuperResolutionGAN(keras_gan.networks.srresnet(2, 1, 4))
+    sr.compile()
+    assert sr.jit_compile is (keras.backend.backend() == "jax")

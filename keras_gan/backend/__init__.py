@@ -35,6 +35,9 @@ Everything a GAN step needs from the framework underneath Keras is here:
   `BatchNormalization`
   (`keras_gan/backend/layer_ops.py`: `keras.ops`, as the Keras layers compute it; on
   PyTorch torch's native kernels without Keras's layout copies).
+- `adversarial_jit_compile()`: what `compile(jit_compile="auto")` of the adversarial
+  models means on this backend (TensorFlow: XLA also on a CPU-only machine, unless a
+  strategy with several replicas is in scope).
 - `EXPORT_ENDPOINT_KWARGS`: extra arguments of `ExportArchive.add_endpoint` (JAX lowers
   the exported function for the CPU and CUDA platforms).
 - `NATIVE_SAVED_MODEL_EXPORT`: whether `keras.export.ExportArchive` can trace the
@@ -56,9 +59,9 @@ if name not in ("tensorflow", "jax", "torch"):
         f"KERAS_BACKEND is {name!r}."
     )
 
-_API = ("EXPORT_ENDPOINT_KWARGS", "NATIVE_SAVED_MODEL_EXPORT", "all_replicas",
-        "apply_gradients", "batch_norm_inference", "batch_norm_train", "conv",
-        "conv_transpose", "input_gradient", "max_pool", "keep_state_on_error", "no_grad",
+_API = ("EXPORT_ENDPOINT_KWARGS", "NATIVE_SAVED_MODEL_EXPORT", "adversarial_jit_compile",
+        "all_replicas", "apply_gradients", "batch_norm_inference", "batch_norm_train", "conv",
+        "conv_transpose", "input_gradient", "keep_state_on_error", "max_pool", "no_grad",
         "replica_rows", "run_step", "value_and_grad")
 _implementation = importlib.import_module(f"keras_gan.backend.{name}")
 globals().update({key: getattr(_implementation, key) for key in _API})

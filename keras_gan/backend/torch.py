@@ -30,6 +30,12 @@ from keras_gan.backend import layer_ops
 # extra arguments of ExportArchive.add_endpoint
 EXPORT_ENDPOINT_KWARGS = {}
 
+def adversarial_jit_compile():
+    """`compile(jit_compile="auto")` of the adversarial models: Keras's choice
+    (eager)."""
+    return "auto"
+
+
 NATIVE_SAVED_MODEL_EXPORT = False
 
 

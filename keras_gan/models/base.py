@@ -280,7 +280,14 @@ class AdversarialModel(keras.Model):
             **kwargs: passed to `keras.Model.compile` (`jit_compile`,
                 `steps_per_execution`, `run_eagerly`, ...). `loss` and `metrics` are
                 not accepted: the adversarial loss is a constructor argument.
+                `jit_compile="auto"` (the default) is Keras's choice except on
+                TensorFlow, where the step is XLA-compiled on the CPU too
+                (`keras_gan.backend.adversarial_jit_compile`: Keras turns XLA off on
+                machines without a GPU; for these models it is 1.6x faster there,
+                `benchmarks/results/throughput.md`).
         """
+        if kwargs.get("jit_compile", "auto") == "auto" and not kwargs.get("run_eagerly"):
+            kwargs["jit_compile"] = backend.adversarial_jit_compile()
         for key in ("loss", "optimizer", "metrics", "loss_weights"):
             if key in kwargs:
                 raise ValueError(
