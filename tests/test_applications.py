@@ -24,3 +24,20 @@ def test_train_gan_mixture(tmp_path):
     metrics = json.loads(result.stdout[result.stdout.index("{"):])
     assert metrics["steps"] == 8 and metrics["fit_batch_size"] == 100  # 400 / 50 decisions
     assert 0 <= metrics["modes"] <= 25
+
+
+@pytest.mark.slow
+def test_train_dcgan(tmp_path):
+    script = os.path.join(ROOT, "applications", "train_dcgan.py")
+    out = tmp_path / "run"
+    env = dict(os.environ, KERAS_BACKEND=BACKEND, TF_CPP_MIN_LOG_LEVEL="2")
+    result = subprocess.run(
+        [sys.executable, script, "--data", "shapes", "--image-size", "16", "--filters", "4",
+         "--epochs", "2", "--steps-per-epoch", "2", "--batch-size", "8", "--seed", "1",
+         "--out", str(out)],
+        env=env, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert sorted(os.listdir(out)) == ["history.csv", "model.keras", "samples", "samples.png"]
+    assert len(os.listdir(out / "samples")) >= 2  # a grid per epoch
+    with open(out / "history.csv") as f:
+        assert len(f.read().strip().splitlines()) == 3  # header + 2 epochs
