@@ -47,32 +47,19 @@ import numpy as np
 
 __all__ = ["Reference", "style_transfer"]
 
-CONTENT_LAYER = "block4_conv2"
-STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1",
-                "block5_conv1")
-IMAGENET_MEAN_BGR = (103.939, 116.779, 123.68)
-CONTENT_WEIGHT, STYLE_WEIGHT, TV_WEIGHT = 5.0, 0.5, 5e-4
-LEARNING_RATE, BETA_1, BETA_2, EPSILON = 10.0, 0.9, 0.999, 1e-7
-_VGG19_BLOCKS = ((2, 64), (2, 128), (4, 256), (4, 512), (4, 512))
-_LAST = "block5_conv1"
-
-
-def _vgg19_plan(last=_LAST):
-    """`[(name, in, out) or (name, None, None) for a pool]` of VGG19 up to `last`."""
-    plan, channels = [], 3
-    for block, (convs, width) in enumerate(_VGG19_BLOCKS, start=1):
-        for i in range(1, convs + 1):
-            plan.append((f"block{block}_conv{i}", channels, width))
-            channels = width
-            if plan[-1][0] == last:
-                return plan
-        plan.append((f"block{block}_pool", None, None))
-        if plan[-1][0] == last:
-            return plan
-    raise ValueError(f"unknown VGG19 layer {last!r}")
-
-
-_PLAN = _vgg19_plan()
+from reference.style_workload import (  # the workload: the library's defaults
+    CONTENT_LAYER,
+    CONTENT_WEIGHT,
+    IMAGENET_MEAN_BGR,
+    LEARNING_RATE,
+    STYLE_LAYERS,
+    STYLE_WEIGHT,
+    TV_WEIGHT,
+    images,
+    vgg19_plan,
+)
+BETA_1, BETA_2, EPSILON = 0.9, 0.999, 1e-7
+_PLAN = vgg19_plan()
 _WANTED = set(STYLE_LAYERS) | {CONTENT_LAYER}
 
 
@@ -149,10 +136,7 @@ def _step(state, weights, content_target, style_targets):
 
 def _images(size, seed):
     """The content and style images of `style_workload.images(size, seed)`."""
-    rng = np.random.default_rng(seed)
-    content = rng.integers(0, 256, (size, size, 3), dtype=np.uint8)
-    style = rng.integers(0, 256, (size, size, 3), dtype=np.uint8)
-    return content.astype("float32")[None], style.astype("float32")[None]
+    return tuple(x.astype("float32")[None] for x in images(size, seed))
 
 
 class Reference:

@@ -39,10 +39,35 @@ import math
 
 import numpy as np
 
-__all__ = ["SIZE", "images", "library_model", "sync", "step_flops", "vgg_weights",
-           "trainable_count"]
+__all__ = ["CONTENT_LAYER", "CONTENT_WEIGHT", "IMAGENET_MEAN_BGR", "LEARNING_RATE", "SIZE",
+           "STYLE_LAYERS", "STYLE_WEIGHT", "TV_WEIGHT", "images", "library_model", "sync",
+           "step_flops", "trainable_count", "vgg19_plan", "vgg_weights"]
 
 SIZE = 512  # image side of the workload (pixels)
+
+# the library's StyleTransfer defaults, which every reference loop uses
+CONTENT_LAYER = "block4_conv2"
+STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1",
+                "block5_conv1")
+IMAGENET_MEAN_BGR = (103.939, 116.779, 123.68)
+CONTENT_WEIGHT, STYLE_WEIGHT, TV_WEIGHT = 5.0, 0.5, 5e-4
+LEARNING_RATE = 10.0
+_VGG19_BLOCKS = ((2, 64), (2, 128), (4, 256), (4, 512), (4, 512))
+
+
+def vgg19_plan(last="block5_conv1"):
+    """`[(name, in, out) or (name, None, None) for a pool]` of VGG19 up to `last`."""
+    plan, channels = [], 3
+    for block, (convs, width) in enumerate(_VGG19_BLOCKS, start=1):
+        for i in range(1, convs + 1):
+            plan.append((f"block{block}_conv{i}", channels, width))
+            channels = width
+            if plan[-1][0] == last:
+                return plan
+        plan.append((f"block{block}_pool", None, None))
+        if plan[-1][0] == last:
+            return plan
+    raise ValueError(f"unknown VGG19 layer {last!r}")
 
 
 def images(size=SIZE, seed=0):

@@ -45,12 +45,16 @@ import keras
 
 __all__ = ["Reference", "style_transfer"]
 
-CONTENT_LAYER = "block4_conv2"
-STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1",
-                "block5_conv1")
-IMAGENET_MEAN_BGR = (103.939, 116.779, 123.68)
-CONTENT_WEIGHT, STYLE_WEIGHT, TV_WEIGHT = 5.0, 0.5, 5e-4
-LEARNING_RATE = 10.0
+from reference.style_workload import (  # the workload: the library's defaults
+    CONTENT_LAYER,
+    CONTENT_WEIGHT,
+    IMAGENET_MEAN_BGR,
+    LEARNING_RATE,
+    STYLE_LAYERS,
+    STYLE_WEIGHT,
+    TV_WEIGHT,
+    images,
+)
 
 
 def _tensorflow():
@@ -73,10 +77,7 @@ def _check(size):
 
 def _images(size, seed):
     """The content and style images of `style_workload.images(size, seed)`."""
-    rng = np.random.default_rng(seed)
-    content = rng.integers(0, 256, (size, size, 3), dtype=np.uint8)
-    style = rng.integers(0, 256, (size, size, 3), dtype=np.uint8)
-    return content.astype("float32")[None], style.astype("float32")[None]
+    return tuple(x.astype("float32")[None] for x in images(size, seed))
 
 
 class Reference:

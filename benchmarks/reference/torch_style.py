@@ -59,29 +59,18 @@ from torch import nn
 
 __all__ = ["Reference", "VGG19Features", "style_transfer"]
 
-CONTENT_LAYER = "block4_conv2"
-STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1",
-                "block5_conv1")
-IMAGENET_MEAN_BGR = (103.939, 116.779, 123.68)
-CONTENT_WEIGHT, STYLE_WEIGHT, TV_WEIGHT = 5.0, 0.5, 5e-4
-LEARNING_RATE = 10.0
+from reference.style_workload import (  # the workload: the library's defaults
+    CONTENT_LAYER,
+    CONTENT_WEIGHT,
+    IMAGENET_MEAN_BGR,
+    LEARNING_RATE,
+    STYLE_LAYERS,
+    STYLE_WEIGHT,
+    TV_WEIGHT,
+    images,
+    vgg19_plan,
+)
 _BETA_1, _BETA_2, _ADAM_EPSILON = 0.9, 0.999, 1e-7  # Keras' defaults
-_VGG19_BLOCKS = ((2, 64), (2, 128), (4, 256), (4, 512), (4, 512))
-
-
-def _vgg19_plan(last):
-    """`[(name, in, out) or (name, None, None) for a pool]` of VGG19 up to `last`."""
-    plan, channels = [], 3
-    for block, (convs, width) in enumerate(_VGG19_BLOCKS, start=1):
-        for i in range(1, convs + 1):
-            plan.append((f"block{block}_conv{i}", channels, width))
-            channels = width
-            if plan[-1][0] == last:
-                return plan
-        plan.append((f"block{block}_pool", None, None))
-        if plan[-1][0] == last:
-            return plan
-    raise ValueError(f"unknown VGG19 layer {last!r}")
 
 
 class VGG19Features(nn.Module):
@@ -90,7 +79,7 @@ class VGG19Features(nn.Module):
 
     def __init__(self, layers, last="block5_conv1"):
         super().__init__()
-        self.plan = _vgg19_plan(last)
+        self.plan = vgg19_plan(last)
         self.wanted = set(layers)
         self.convs = nn.ModuleDict({
             name: nn.Conv2d(c_in, c_out, 3, padding=1)
@@ -137,11 +126,8 @@ def _device(device):
 
 def _images(size, seed):
     """The content and style images of `style_workload.images(size, seed)`, NCHW float32."""
-    rng = np.random.default_rng(seed)
-    content = rng.integers(0, 256, (size, size, 3), dtype=np.uint8)
-    style = rng.integers(0, 256, (size, size, 3), dtype=np.uint8)
     return [torch.from_numpy(x.astype("float32")[None]).permute(0, 3, 1, 2).contiguous()
-            for x in (content, style)]
+            for x in images(size, seed)]
 
 
 def _gram_per_position(features):
