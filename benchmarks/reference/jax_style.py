@@ -58,6 +58,7 @@ from reference.style_workload import (  # the workload: the library's defaults
     images,
     vgg19_plan,
 )
+
 BETA_1, BETA_2, EPSILON = 0.9, 0.999, 1e-7
 _PLAN = vgg19_plan()
 _WANTED = set(STYLE_LAYERS) | {CONTENT_LAYER}

@@ -163,7 +163,21 @@ def _trainable_count(module):
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
-class Reference:
+class Loop:
+    """`run` / `sync` of a hand-written loop on `self.device`; subclasses define `step()`."""
+
+    def run(self, steps):
+        """Runs `steps` steps (asynchronously on a GPU)."""
+        for _ in range(int(steps)):
+            self.step()
+
+    def sync(self):
+        """Blocks until all queued device work is finished."""
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+
+
+class Reference(Loop):
     """A GAN, its optimizers and a fixed real batch on the device.
 
     Attributes:
@@ -210,16 +224,6 @@ class Reference:
         optimizer.zero_grad(set_to_none=True)
         loss.backward(inputs=params)
         optimizer.step()
-
-    def run(self, steps):
-        """Runs `steps` training steps (asynchronously on a GPU)."""
-        for _ in range(int(steps)):
-            self.step()
-
-    def sync(self):
-        """Blocks until all queued device work is finished."""
-        if self.device.type == "cuda":
-            torch.cuda.synchronize(self.device)
 
 
 class _DCGAN(Reference):

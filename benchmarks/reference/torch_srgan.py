@@ -81,6 +81,7 @@ import torch.nn.functional as F
 
 from .srgan_workload import LR_SIZE, SCALE, data
 from .torch_loop import _ADAM_EPSILON, _bn, _device, _trainable_count
+from .torch_loop import Loop as _Loop
 from .torch_loop import Reference as _GANReference
 
 __all__ = ["Discriminator", "Reference", "SRResNet", "VGG54", "srgan"]
@@ -207,7 +208,7 @@ class VGG54(nn.Sequential):
         super().__init__(layers)
 
 
-class Reference:
+class Reference(_Loop):
     """The hand-written SRGAN training step on one fixed `(lr, hr)` batch.
 
     Attributes:
@@ -269,16 +270,6 @@ class Reference:
         self.minimize(self.d_opt, d_loss, self.d_params)
         self.losses = {"g_loss": g_loss.detach(), "perceptual_loss": perceptual.detach(),
                        "adversarial_loss": adversarial.detach(), "d_loss": d_loss.detach()}
-
-    def run(self, steps):
-        """Runs `steps` training steps (asynchronously on a GPU)."""
-        for _ in range(int(steps)):
-            self.step()
-
-    def sync(self):
-        """Blocks until all queued device work is finished."""
-        if self.device.type == "cuda":
-            torch.cuda.synchronize(self.device)
 
 
 def srgan(batch_size=16, lr_size=LR_SIZE, scale=SCALE, seed=0, device=None):

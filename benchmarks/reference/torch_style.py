@@ -70,6 +70,8 @@ from reference.style_workload import (  # the workload: the library's defaults
     images,
     vgg19_plan,
 )
+from reference.torch_loop import Loop, _device
+
 _BETA_1, _BETA_2, _ADAM_EPSILON = 0.9, 0.999, 1e-7  # Keras' defaults
 
 
@@ -118,12 +120,6 @@ def _load(module, vgg_weights):
             conv.bias.copy_(torch.from_numpy(np.asarray(bias, dtype="float32")))
 
 
-def _device(device):
-    if device is not None:
-        return torch.device(device)
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
 def _images(size, seed):
     """The content and style images of `style_workload.images(size, seed)`, NCHW float32."""
     return [torch.from_numpy(x.astype("float32")[None]).permute(0, 3, 1, 2).contiguous()
@@ -137,7 +133,7 @@ def _gram_per_position(features):
     return (matrix @ matrix.T) / float(h * w)
 
 
-class Reference:
+class Reference(Loop):
     """One style-transfer image being optimised with plain PyTorch.
 
     Attributes:
@@ -203,16 +199,6 @@ class Reference:
         with torch.no_grad():
             self.image.clamp_(0.0, 255.0)
         self.last_losses = {k: v.detach() for k, v in terms.items()}
-
-    def run(self, steps):
-        """Runs `steps` iterations (asynchronously on a GPU)."""
-        for _ in range(int(steps)):
-            self.step()
-
-    def sync(self):
-        """Blocks until all queued device work is finished."""
-        if self.device.type == "cuda":
-            torch.cuda.synchronize(self.device)
 
     # for checks only
     def image_array(self):
