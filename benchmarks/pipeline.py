@@ -90,6 +90,8 @@ import sys
 import tempfile
 import time
 
+from throughput import _wait  # the host read that waits for the device
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 RESULTS = os.path.join(HERE, "results")
@@ -140,15 +142,6 @@ def make_folder(source, target, count, seed=0):
 
 
 # ----------------------------------------------------------------- child process
-def _wait(model):
-    """Blocks until the device has run every queued step: a host read of values that
-    depend on the last update of both networks."""
-    import keras
-
-    for network in (model.generator, model.discriminator):
-        keras.ops.convert_to_numpy(network.trainable_variables[-1].value)
-
-
 def _model_note(pipeline, args):
     if pipeline != "sr":
         return f"recipes.image_model('dcgan', filters={args.filters})"
