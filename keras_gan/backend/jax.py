@@ -38,6 +38,7 @@ from keras_gan.backend.layer_ops import (  # noqa: F401  (keras.ops, as Keras co
 EXPORT_ENDPOINT_KWARGS = {"jax2tf_kwargs": {"native_serialization_platforms": ("cpu", "cuda"),
                                             "with_gradient": False}}
 
+
 def adversarial_jit_compile():
     """`compile(jit_compile="auto")` of the adversarial models: Keras's choice
     (XLA)."""

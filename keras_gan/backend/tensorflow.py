@@ -24,6 +24,7 @@ from keras_gan.backend.layer_ops import (  # noqa: F401  (keras.ops, as Keras co
 # extra arguments of ExportArchive.add_endpoint
 EXPORT_ENDPOINT_KWARGS = {}
 
+
 def adversarial_jit_compile():
     """XLA for the adversarial models' steps, also on a CPU-only machine (Keras's
     `"auto"` turns it off there): DCGAN 64x64 trains 1.6x faster on a 2-core CPU with

@@ -30,6 +30,7 @@ from keras_gan.backend import layer_ops
 # extra arguments of ExportArchive.add_endpoint
 EXPORT_ENDPOINT_KWARGS = {}
 
+
 def adversarial_jit_compile():
     """`compile(jit_compile="auto")` of the adversarial models: Keras's choice
     (eager)."""
@@ -168,6 +169,11 @@ def _same_padding(size, kernel, stride, dilation):
     return total // 2, total - total // 2
 
 
+def _pair(value):
+    """An int or a pair as a pair (Keras's `dilation_rate`)."""
+    return (value,) * 2 if isinstance(value, int) else tuple(value)
+
+
 def _tensor(x):
     """A torch tensor of `x` (Keras variables give their value, autograd intact)."""
     return keras.ops.convert_to_tensor(x)
@@ -186,7 +192,7 @@ def conv(inputs, kernel, strides, padding, dilation_rate):
     if inputs.ndim != 4 or inputs.shape[-1] != kernel.shape[2]:  # grouped: Keras's way
         return layer_ops.conv(inputs, kernel, strides, padding, dilation_rate)
     strides = tuple(strides)
-    dilation = (dilation_rate,) * 2 if isinstance(dilation_rate, int) else tuple(dilation_rate)
+    dilation = _pair(dilation_rate)
     x = _nchw(inputs)
     pad = (0, 0)
     if padding == "same":
@@ -205,7 +211,7 @@ def conv(inputs, kernel, strides, padding, dilation_rate):
 def conv_transpose(inputs, kernel, strides, padding, output_padding, dilation_rate):
     inputs, kernel = _tensor(inputs), _tensor(kernel)
     strides = tuple(strides)
-    dilation = (dilation_rate,) * 2 if isinstance(dilation_rate, int) else tuple(dilation_rate)
+    dilation = _pair(dilation_rate)
     crops = []
     for i in range(2):
         effective = (kernel.shape[i] - 1) * dilation[i] + 1
