@@ -70,9 +70,11 @@ import numpy as np
 try:  # imported as `reference.jax_srgan` (benchmarks/ on sys.path, as the harness does)
     from .jax_loop import (Reference, _adam_init, _adam_update, _batch_norm, _bn_init,
                            _leaky_relu)
+    from .srgan_workload import check_arguments
 except ImportError:  # imported as a top-level module (benchmarks/reference/ on sys.path)
     from jax_loop import (Reference, _adam_init, _adam_update, _batch_norm, _bn_init,
                           _leaky_relu)
+    from srgan_workload import check_arguments
 
 __all__ = ["LOSS_NAMES", "SRGANReference", "srgan"]
 
@@ -331,15 +333,9 @@ class SRGANReference(Reference):
 
 
 def _check(batch_size, lr_size, scale):
-    if int(batch_size) < 1:
-        raise ValueError(f"batch_size must be positive; got {batch_size}.")
-    steps = int(round(np.log2(scale))) if int(scale) >= 2 else 0
-    if steps < 1 or 2 ** steps != int(scale):
-        raise ValueError(f"scale must be a power of two >= 2; got {scale}.")
-    if int(lr_size) * int(scale) < 16:
-        raise ValueError("The HR side (lr_size * scale) must be at least 16 (VGG19's four "
-                         f"pools before block5); got {lr_size} * {scale}.")
-    return steps
+    """`srgan_workload.check_arguments`; returns the x2 upsampling steps."""
+    check_arguments(batch_size, lr_size, scale)
+    return int(scale).bit_length() - 1
 
 
 def srgan(batch_size=16, lr_size=24, scale=4, seed=0):

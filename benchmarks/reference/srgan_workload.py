@@ -22,11 +22,24 @@ import math
 
 import numpy as np
 
-__all__ = ["LR_SIZE", "SCALE", "data", "forward_flops", "images_per_step",
+__all__ = ["LR_SIZE", "SCALE", "check_arguments", "data", "forward_flops", "images_per_step",
            "library_model", "param_counts", "step_flops"]
 
 LR_SIZE = 24  # low-resolution crop side; the HR crops are SCALE x larger (96)
 SCALE = 4
+
+
+def check_arguments(batch_size, lr_size, scale):
+    """Raises ValueError unless the batch, LR crop side and scale make the workload:
+    positive integers, a power-of-two scale, HR crops of at least 16 px."""
+    for name, value in (("batch_size", batch_size), ("lr_size", lr_size), ("scale", scale)):
+        if int(value) != value or int(value) < 1:
+            raise ValueError(f"{name} must be a positive integer; received {value!r}.")
+    if int(scale) < 2 or int(scale) & (int(scale) - 1):
+        raise ValueError(f"scale must be a power of two >= 2; received {scale!r}.")
+    if int(lr_size) * int(scale) < 16:
+        raise ValueError(f"The HR crops ({int(lr_size) * int(scale)} px) must be at least "
+                         "16 px: VGG19 and the discriminator halve them four times.")
 
 
 def library_model(lr_size=LR_SIZE, scale=SCALE, **compile_kwargs):

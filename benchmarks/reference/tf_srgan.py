@@ -48,7 +48,7 @@ another backend raises a RuntimeError that says so.
 
 import keras
 
-from .srgan_workload import LR_SIZE, SCALE, data
+from .srgan_workload import LR_SIZE, SCALE, check_arguments, data
 from .tf_loop import _trainable_count
 
 __all__ = ["Reference", "srgan"]
@@ -69,17 +69,6 @@ def _tensorflow():
     import tensorflow as tf
 
     return tf
-
-
-def _check(batch_size, lr_size, scale):
-    for name, value in (("batch_size", batch_size), ("lr_size", lr_size), ("scale", scale)):
-        if int(value) != value or int(value) < 1:
-            raise ValueError(f"{name} must be a positive integer; received {value!r}.")
-    if int(scale) < 2 or int(scale) & (int(scale) - 1):
-        raise ValueError(f"scale must be a power of two >= 2; received {scale!r}.")
-    if int(lr_size) * int(scale) < 16:
-        raise ValueError(f"The HR crops ({int(lr_size) * int(scale)} px) must be at least "
-                         "16 px: VGG19 and the discriminator halve them four times.")
 
 
 def vgg54():
@@ -185,5 +174,5 @@ def srgan(batch_size=16, lr_size=LR_SIZE, scale=SCALE, seed=0, jit_compile=False
     Returns:
         A `Reference` with `run(steps)`, `sync()` and `param_counts`.
     """
-    _check(batch_size, lr_size, scale)
+    check_arguments(batch_size, lr_size, scale)
     return Reference(int(batch_size), int(lr_size), int(scale), seed, jit_compile)

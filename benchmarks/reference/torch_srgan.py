@@ -79,7 +79,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-from .srgan_workload import LR_SIZE, SCALE, data
+from .srgan_workload import LR_SIZE, SCALE, check_arguments, data
 from .torch_loop import _ADAM_EPSILON, _bn, _device, _trainable_count
 from .torch_loop import Loop as _Loop
 from .torch_loop import Reference as _GANReference
@@ -287,12 +287,5 @@ def srgan(batch_size=16, lr_size=LR_SIZE, scale=SCALE, seed=0, device=None):
     Returns:
         A `Reference` with `run(steps)`, `sync()` and `param_counts`.
     """
-    for name, value in (("batch_size", batch_size), ("lr_size", lr_size), ("scale", scale)):
-        if int(value) != value or int(value) < 1:
-            raise ValueError(f"{name} must be a positive integer; received {value!r}.")
-    if int(scale) < 2 or int(scale) & (int(scale) - 1):
-        raise ValueError(f"scale must be a power of two >= 2; received {scale!r}.")
-    if int(lr_size) * int(scale) < 16:
-        raise ValueError(f"The HR crops ({int(lr_size) * int(scale)} px) must be at least "
-                         "16 px: VGG19 and the discriminator halve them four times.")
+    check_arguments(batch_size, lr_size, scale)
     return Reference(int(batch_size), int(lr_size), int(scale), seed, device)
