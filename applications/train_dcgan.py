@@ -11,13 +11,14 @@ networks and optimizers, and `model.fit` trains it.
 
 import argparse
 import os
+import sys
 
 import keras
 
-from keras_gan import callbacks, recipes, visualize
+from keras_gan import callbacks, cli, recipes, visualize
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="shapes",
                         help="'shapes' (embedded), mnist, fashion_mnist, cifar10, celeb_a, or "
@@ -33,7 +34,7 @@ def main():
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="runs/dcgan")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     os.makedirs(args.out, exist_ok=True)
     dataset, image_shape, _ = recipes.image_data(
@@ -49,7 +50,8 @@ def main():
     visualize.image_grid(model.generate(64, seed=args.seed)).save(
         os.path.join(args.out, "samples.png"))
     model.save(os.path.join(args.out, "model.keras"))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(cli.run_script(main, prog="train_dcgan.py"))

@@ -10,13 +10,14 @@ whole experiment is `keras_gan.recipes.train_on_mixture`.
 import argparse
 import json
 import os
+import sys
 
 import keras
 
-from keras_gan import recipes, visualize
+from keras_gan import cli, recipes, visualize
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", choices=sorted(recipes.MIXTURE_MODELS), default="gan")
     parser.add_argument("--data", choices=("ring", "grid"), default="ring")
@@ -29,7 +30,7 @@ def main():
                         help="real discriminator decisions per epoch")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="runs/mixture")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     os.makedirs(args.out, exist_ok=True)
     model, mixture, metrics = recipes.train_on_mixture(
@@ -42,7 +43,8 @@ def main():
     visualize.scatter_plot(samples, centers=mixture.centers).save(
         os.path.join(args.out, "samples.png"))
     model.save(os.path.join(args.out, "model.keras"))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(cli.run_script(main, prog="train_gan_mixture.py"))

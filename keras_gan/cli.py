@@ -947,21 +947,35 @@ COMMANDS = {"train": cmd_train, "sample": cmd_sample, "export": cmd_export,
             "evaluate-sr": cmd_evaluate_sr}
 
 
-def main(argv=None):
+def run_script(function, argv=None, prog="keras-gan"):
+    """Runs `function(argv)` as a command-line program and returns its exit code.
+
+    A `CLIError` or any other exception becomes one line on stderr (`<prog>: error: ...`)
+    and exit code 2 instead of a traceback (`KERAS_GAN_DEBUG=1` re-raises); Ctrl-C is 130.
+    The scripts of `applications/` end with `sys.exit(cli.run_script(main, prog=...))`.
+    """
     try:
-        args = build_parser().parse_args(argv)
-        return COMMANDS[args.command](args)
+        return function(argv)
     except CLIError as e:
-        print(f"keras-gan: error: {e}", file=sys.stderr)
+        print(f"{prog}: error: {e}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("keras-gan: interrupted", file=sys.stderr)
+        print(f"{prog}: interrupted", file=sys.stderr)
         return 130
     except Exception as e:
         if os.environ.get("KERAS_GAN_DEBUG"):
             raise
-        print(f"keras-gan: error: {type(e).__name__}: {_one_line(e)}", file=sys.stderr)
+        print(f"{prog}: error: {type(e).__name__}: {_one_line(e)}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _main(argv):
+    args = build_parser().parse_args(argv)
+    return COMMANDS[args.command](args)
+
+
+def main(argv=None):
+    return run_script(_main, argv)
 
 
 if __name__ == "__main__":

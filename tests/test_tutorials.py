@@ -1,0 +1,73 @@
+"""The tutorial notebooks run top to bottom in fast mode (`FAST=1`), so a tutorial cannot
+rot, and the committed ones carry the outputs of a full run.
+
+Fast runs happen under the default backend (TensorFlow) only, except the backend tutorial,
+which runs under all three: each pytest process has one backend, and a notebook kernel
+costs seconds to start.
+"""
+
+import importlib.util
+import os
+
+import nbformat
+import pytest
+
+from conftest import BACKEND, ROOT
+
+TUTORIALS = os.path.join(ROOT, "tutorials")
+ALL_BACKENDS = ("09_switching_backends.ipynb",)
+
+
+def _executor():
+    spec = importlib.util.spec_from_file_location("tutorial_execute",
+                                                  os.path.join(TUTORIALS, "execute.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+execute = _executor()
+NOTEBOOKS = execute.notebooks()
+
+
+def test_the_nine_tutorials_are_there():
+    assert [name[:2] for name in NOTEBOOKS] == [f"{i:02d}" for i in range(1, 10)], NOTEBOOKS
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_runs_in_fast_mode(name):
+    if BACKEND != "tensorflow" and name not in ALL_BACKENDS:
+        pytest.skip("tutorials run under the default backend (TensorFlow); "
+                    "the backend tutorial under all three")
+    nb = execute.execute(name, fast=True, timeout=600, backend=BACKEND)
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    assert code and all(cell.execution_count for cell in code)
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_committed_notebook_holds_a_full_run(name):
+    nb = nbformat.read(os.path.join(TUTORIALS, name), as_version=4)
+    nbformat.validate(nb)
+    made = nb.metadata.get("keras_gan", {})
+    assert made.get("mode") == "full", f"{name} was not written by a full run of execute.py"
+    if name in ALL_BACKENDS:
+        assert made.get("backend") in ("tensorflow", "jax", "torch")
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    counts = [cell.execution_count for cell in code]
+    assert counts == list(range(1, len(code) + 1)), f"{name}: cells not run in order {counts}"
+    execute.check_outputs(nb, name)
+    assert any(cell.cell_type == "markdown" for cell in nb.cells)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.metadata.get("gallery"):
+            path = os.path.join(TUTORIALS, "gallery", cell.metadata["gallery"])
+            with open(path, "rb") as f:
+                assert f.read() in list(execute._images(cell)), \
+                    f"gallery/{cell.metadata['gallery']} is not the image {name} shows"
+
+
+def test_fast_switch_is_read_by_every_notebook():
+    for name in NOTEBOOKS:
+        nb = nbformat.read(os.path.join(TUTORIALS, name), as_version=4)
+        source = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "code")
+        assert 'os.environ.get("FAST"' in source, f"{name} does not read the FAST switch"
