@@ -193,3 +193,28 @@ def test_arguments_are_validated(tmp_path, monkeypatch):
     with pytest.raises(ImportError, match="install tensorflow"):
         SampleGrid(out_dir=tmp_path, tensorboard=tmp_path / "logs")
     SampleGrid(out_dir=tmp_path)  # fine without TensorBoard
+
+
+def test_given_latents_and_infogan_codes_are_kept(tmp_path):
+    from model_zoo import build
+    model, _ = build("infogan")  # generator input: 4 noise + 3 categorical + 1 continuous
+    latent = model.latents(6, seed=3, categorical=np.array([0, 1, 2, 0, 1, 2]),
+                           continuous=np.linspace(-2, 2, 6)[:, None])
+    grid = SampleGrid(latent=latent, columns=3, out_dir=tmp_path)
+    assert grid.n == 6
+    _run_epochs(grid, model)
+    np.testing.assert_array_equal(grid.latent, latent)
+    np.testing.assert_allclose(_pixels(tmp_path / "epoch_0001.png"),
+                               np.asarray(keras_gan.visualize.image_grid(
+                                   model.generate_from(latent), columns=3)), atol=1)
+    # Drawn latents of an InfoGAN (wider than latent_dim) are kept across fit calls too.
+    drawn = SampleGrid(n=4, out_dir=tmp_path / "drawn")
+    _run_epochs(drawn, model)
+    first = drawn.latent
+    assert first.shape == (4, model.generator_input_dim)
+    _run_epochs(drawn, model)
+    assert drawn.latent is first
+    with pytest.raises(ValueError, match="have 5 values; the generator of InfoGAN takes 8"):
+        _run_epochs(SampleGrid(latent=np.zeros((2, 5)), out_dir=tmp_path), model)
+    with pytest.raises(ValueError, match="latent must be a batch of vectors"):
+        SampleGrid(latent=np.zeros(5), out_dir=tmp_path)

@@ -30,7 +30,7 @@ class SampleGrid(keras.callbacks.Callback):
     """Saves a grid of samples from the same latent vectors every `every` epochs.
 
     When training begins, `n` latent vectors are drawn once with
-    `model.latents(n, seed)`; at the end of every `every`-th epoch (epochs
+    `model.latents(n, seed)` (or given as `latent`); at the end of every `every`-th epoch (epochs
     `every, 2 every, ...`, counted from 1 as `fit` prints them) they go through the
     generator and the grid is written to `out_dir/epoch_{epoch:04d}.png`, so that
     successive pictures show how the same samples change as training goes on (the
@@ -57,6 +57,10 @@ class SampleGrid(keras.callbacks.Callback):
             files (then `tensorboard` is required).
         seed: seed of the fixed latent vectors (`model.latents(n, seed)`); `None`
             draws different ones for each new callback.
+        latent: the latent vectors to picture instead, `(n, generator_input_dim)`
+            (e.g. one noise vector per column repeated for every class, or InfoGAN
+            codes from `model.latents(n, categorical=..., continuous=...)`); `n` is
+            then their number.
         columns: images per row; by default `num_classes` for conditional models
             (when `n >= num_classes`), else about `sqrt(n)`.
         labels: for conditional models, `n` class labels (ints), or one int for all.
@@ -69,7 +73,8 @@ class SampleGrid(keras.callbacks.Callback):
             keras_gan end in tanh: `(-1, 1)`).
 
     Attributes:
-        latent: the fixed latent vectors `(n, latent_dim)` (set when training begins).
+        latent: the fixed latent vectors `(n, generator_input_dim)` (set when training
+            begins).
         labels: the labels used for conditional models, else `None`.
         paths: the PNG files written so far.
 
@@ -83,9 +88,16 @@ class SampleGrid(keras.callbacks.Callback):
     """
 
     def __init__(self, every=1, n=64, out_dir="samples", seed=0, columns=None, labels=None,
-                 tensorboard=None, value_range=(-1.0, 1.0)):
+                 tensorboard=None, value_range=(-1.0, 1.0), latent=None):
         super().__init__()
         self.every = _positive_int(every, "every")
+        self._latent_arg = None
+        if latent is not None:
+            self._latent_arg = np.asarray(latent, dtype="float32")
+            if self._latent_arg.ndim != 2 or len(self._latent_arg) < 1:
+                raise ValueError(f"latent must be a batch of vectors (n, generator_input_dim); "
+                                 f"received shape {self._latent_arg.shape}.")
+            n = len(self._latent_arg)
         self.n = _positive_int(n, "n")
         self.columns = None if columns is None else _positive_int(columns, "columns")
         self.out_dir = None if out_dir is None else os.fspath(out_dir)
@@ -137,7 +149,14 @@ class SampleGrid(keras.callbacks.Callback):
             if not hasattr(model, attribute):
                 raise TypeError(f"SampleGrid needs a keras_gan model; {type(model).__name__} "
                                 f"has no {attribute!r}.")
-        if self.latent is None or self.latent.shape != (self.n, model.latent_dim):
+        width = getattr(model, "generator_input_dim", model.latent_dim)
+        if self._latent_arg is not None:
+            if self._latent_arg.shape[1] != width:
+                raise ValueError(f"SampleGrid's latent vectors have {self._latent_arg.shape[1]} "
+                                 f"values; the generator of {type(model).__name__} takes "
+                                 f"{width}.")
+            self.latent = self._latent_arg
+        elif self.latent is None or self.latent.shape != (self.n, width):
             self.latent = np.asarray(model.latents(self.n, seed=self.seed), dtype="float32")
         self.labels = latent_lib._check_labels(model, self._labels_arg, self.n)
         self._last_epoch = None
