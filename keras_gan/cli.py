@@ -48,7 +48,8 @@ class _Parser(argparse.ArgumentParser):
         raise CLIError(message)
 
 
-def _positive_int(text):
+def positive_int(text):
+    """argparse type: an int >= 1 (the application scripts use these types too)."""
     try:
         value = int(text)
     except ValueError:
@@ -72,25 +73,25 @@ def build_parser():
     train.add_argument("--data-dir", default=None,
                        help="folder holding the named dataset's files (default: "
                             "$KERAS_GAN_DATA, else tensorflow_datasets' download)")
-    train.add_argument("--image-size", type=_positive_int, default=None,
+    train.add_argument("--image-size", type=positive_int, default=None,
                        help="side of the training images (default: the dataset's; shapes 32, "
                             "folders 64)")
-    train.add_argument("--epochs", type=_positive_int, default=None,
+    train.add_argument("--epochs", type=positive_int, default=None,
                        help="default 20 for the 2D models, 10 for image models")
-    train.add_argument("--batch-size", type=_positive_int, default=None,
+    train.add_argument("--batch-size", type=positive_int, default=None,
                        help="2D models: discriminator decisions per discriminator update "
                             "(default 100), each judging --packing samples; image models: "
                             "images per step (default 64)")
-    train.add_argument("--packing", type=_positive_int, default=1,
+    train.add_argument("--packing", type=positive_int, default=1,
                        help="PacGAN degree (gan, wgan, wgan_gp, dcgan)")
     train.add_argument("--loss", default=None,
                        help="adversarial loss of gan / dcgan / cgan / acgan / infogan: "
                             "non_saturating (default), minimax, least_squares, hinge, "
                             "relativistic, relativistic_average, wasserstein")
-    train.add_argument("--epoch-size", type=_positive_int, default=None,
+    train.add_argument("--epoch-size", type=positive_int, default=None,
                        help="2D models: real discriminator decisions per epoch (default "
                             "100000, as in PacGAN); shapes: images per epoch (default 10000)")
-    train.add_argument("--filters", type=_positive_int, default=32,
+    train.add_argument("--filters", type=positive_int, default=32,
                        help="width of the image networks: channels of the layer next to the "
                             "image (default 32, sized for a CPU; the DCGAN reference code "
                             "uses 64)")
@@ -108,7 +109,7 @@ def build_parser():
 
     sample = sub.add_parser("sample", help="draw samples from a saved model")
     sample.add_argument("model_file")
-    sample.add_argument("-n", type=_positive_int, default=1000)
+    sample.add_argument("-n", type=positive_int, default=1000)
     sample.add_argument("-o", "--output", required=True, help="out.npy or out.png")
     sample.add_argument("--seed", type=int, default=None)
     sample.add_argument("--label", type=int, default=None,
@@ -136,12 +137,12 @@ def build_parser():
     evaluate.add_argument("--metrics", default="fid,kid,is,pr",
                           help="comma-separated: fid, kid, is, pr (InceptionV3), mnist_fd, "
                                "mnist_score, mnist_pr (the shipped MNIST classifier)")
-    evaluate.add_argument("-n", type=_positive_int, default=10_000,
+    evaluate.add_argument("-n", type=positive_int, default=10_000,
                           help="real and generated images (default 10000)")
     evaluate.add_argument("--weights", default="imagenet",
                           help="InceptionV3 weights: imagenet (default), none (random: "
                                "for smoke tests), or a weights file")
-    evaluate.add_argument("--batch-size", type=_positive_int, default=250)
+    evaluate.add_argument("--batch-size", type=positive_int, default=250)
     evaluate.add_argument("--seed", type=int, default=0)
     evaluate.add_argument("-o", "--output", default=None,
                           help="JSON file of the scores (default: MODEL.scores.json)")
@@ -162,7 +163,7 @@ def _load_model(path):
     try:
         model = keras.saving.load_model(path, safe_mode=True)  # never runs code
     except Exception as e:  # a damaged archive fails in many ways inside Keras
-        raise CLIError(f"cannot load model file {path}: {_one_line(e)}") from e
+        raise CLIError(f"cannot load model file {path}: {one_line(e)}") from e
     if not hasattr(model, "generate"):
         raise CLIError(f"{path} holds a {type(model).__name__}, not a keras_gan model")
     return model
@@ -183,7 +184,7 @@ def _output_file(path):
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as e:
-        raise CLIError(f"cannot write {path}: {_one_line(e)}") from e
+        raise CLIError(f"cannot write {path}: {one_line(e)}") from e
     return path
 
 
@@ -196,10 +197,11 @@ def _write_output(path, write):
     try:
         write_atomically(path, write)
     except OSError as e:
-        raise CLIError(f"cannot write {path}: {_one_line(e)}") from e
+        raise CLIError(f"cannot write {path}: {one_line(e)}") from e
 
 
-def _one_line(error, limit=300):
+def one_line(error, limit=300):
+    """The first line of an error's message, cut at `limit` characters."""
     text = str(error).strip().splitlines()
     line = text[0] if text else type(error).__name__
     return line if len(line) <= limit else line[:limit] + " ..."
@@ -268,7 +270,7 @@ def _check_resumed_arguments(args):
             stored = json.load(f)
     except (OSError, ValueError) as e:
         raise CLIError(f"--resume: cannot read the interrupted run's arguments {path}: "
-                       f"{_one_line(e)}") from e
+                       f"{one_line(e)}") from e
     for name in RUN_ARGUMENTS:
         if stored.get(name) != getattr(args, name):
             flag = name if name == "model" else "--" + name.replace("_", "-")
@@ -353,7 +355,7 @@ def cmd_train(args):
         else:
             code = _train_mixture_model(args, verbose, backup)
     except DivergenceError as e:
-        raise CLIError(_one_line(e)) from e
+        raise CLIError(one_line(e)) from e
     except KeyboardInterrupt:
         if backup.metadata() is not None:
             print(f"keras-gan: the run is backed up in {backup_dir}; continue it with the "
@@ -403,7 +405,7 @@ def _train_image_model(args, verbose, backup):
                                     loss=args.loss, filters=args.filters,
                                     packing=args.packing)
     except (ValueError, FileNotFoundError) as e:
-        raise CLIError(_one_line(e)) from e
+        raise CLIError(one_line(e)) from e
     grids = os.path.join(args.out, "samples")
     start = time.perf_counter()
     model.fit(dataset, epochs=args.epochs, verbose=verbose, shuffle=False, callbacks=[
@@ -524,7 +526,7 @@ def cmd_evaluate(args):
                                   real, n_samples=args.n, batch_size=args.batch_size,
                                   seed=args.seed)
     except (ValueError, FileNotFoundError) as e:
-        raise CLIError(_one_line(e)) from e
+        raise CLIError(one_line(e)) from e
     seconds = time.perf_counter() - start
     width = max(len(k) for k in scores)
     print(f"{'metric':<{width}}  value")
@@ -554,11 +556,13 @@ def _float(text, positive):
     return value
 
 
-def _non_negative_float(text):
+def non_negative_float(text):
+    """argparse type: a finite float >= 0."""
     return _float(text, positive=False)
 
 
-def _positive_float(text):
+def positive_float(text):
+    """argparse type: a finite float > 0."""
     return _float(text, positive=True)
 
 
@@ -570,32 +574,32 @@ def _add_stylize_parser(sub):
     stylize.add_argument("-o", "--output", required=True,
                          help="output image, .png or .jpg; with --save-every, intermediate "
                               "images go next to it as NAME_step0100.png")
-    stylize.add_argument("--size", type=_positive_int, default=512,
+    stylize.add_argument("--size", type=positive_int, default=512,
                          help="longer side of the content image, which is resized keeping its "
                               "aspect ratio; the style image's longer side is resized to the "
                               "same (default 512)")
-    stylize.add_argument("--steps", type=_positive_int, default=500,
+    stylize.add_argument("--steps", type=positive_int, default=500,
                          help="optimizer steps (default 500)")
-    stylize.add_argument("--content-weight", type=_non_negative_float, default=None,
+    stylize.add_argument("--content-weight", type=non_negative_float, default=None,
                          help="weight of the content loss (default: StyleTransfer's, 5)")
-    stylize.add_argument("--style-weight", type=_non_negative_float, default=None,
+    stylize.add_argument("--style-weight", type=non_negative_float, default=None,
                          help="weight of the style loss (default: StyleTransfer's, 0.5)")
-    stylize.add_argument("--tv-weight", type=_non_negative_float, default=None,
+    stylize.add_argument("--tv-weight", type=non_negative_float, default=None,
                          help="weight of the total variation loss (default: StyleTransfer's, "
                               "5e-4)")
-    stylize.add_argument("--lr", type=_positive_float, default=None,
+    stylize.add_argument("--lr", type=positive_float, default=None,
                          help="Adam learning rate, pixels on the 0..255 scale (default 10)")
     stylize.add_argument("--init", choices=("content", "noise"), default="content",
                          help="start from the content image (default) or from white noise")
     stylize.add_argument("--weights", default="imagenet",
                          help="VGG19 weights: imagenet (default), none (random: for smoke "
                               "tests), or a weights file")
-    stylize.add_argument("--save-every", type=_positive_int, default=None,
+    stylize.add_argument("--save-every", type=positive_int, default=None,
                          help="also write the image every K steps")
     stylize.add_argument("--seed", type=int, default=0, help="seed of the noise image")
 
 
-def _probe_image(path, what):
+def probe_image(path, what):
     """Checks that `path` is an image pillow can decode; returns its upright (width, height)."""
     if not os.path.isfile(path):
         raise CLIError(f"{what} image not found: {path}")
@@ -606,10 +610,10 @@ def _probe_image(path, what):
             image.load()
             return ImageOps.exif_transpose(image).size
     except Exception as e:  # pillow reports damaged files with many exception types
-        raise CLIError(f"cannot read {what} image {path}: {_one_line(e)}") from e
+        raise CLIError(f"cannot read {what} image {path}: {one_line(e)}") from e
 
 
-def _read_resized(path, what, width, height, size):
+def read_resized(path, what, width, height, size):
     """The image as uint8 RGB (H, W, 3), its longer side resized to `size`."""
     from keras_gan.datasets.images import _decode_image
 
@@ -618,17 +622,18 @@ def _read_resized(path, what, width, height, size):
     try:
         return _decode_image(path, shape, "resize", 3)
     except Exception as e:
-        raise CLIError(f"cannot read {what} image {path}: {_one_line(e)}") from e
+        raise CLIError(f"cannot read {what} image {path}: {one_line(e)}") from e
 
 
-def _save_image(array, path):
+def save_image(array, path):
+    """Writes a uint8 image in the format its file extension names."""
     from PIL import Image
 
     image_format = Image.registered_extensions().get(os.path.splitext(path)[1].lower())
     try:
         _write_output(path, lambda f: Image.fromarray(array).save(f, format=image_format))
     except ValueError as e:
-        raise CLIError(f"cannot write {path}: {_one_line(e)}") from e
+        raise CLIError(f"cannot write {path}: {one_line(e)}") from e
 
 
 def _write_json(path, report):
@@ -643,10 +648,10 @@ def cmd_stylize(args):
     weights = None if args.weights.lower() == "none" else args.weights
     if weights not in (None, "imagenet") and not os.path.isfile(weights):
         raise CLIError(f"VGG19 weights file not found: {weights}")
-    content_size = _probe_image(args.content, "content")
-    style_size = _probe_image(args.style, "style")
-    content = _read_resized(args.content, "content", *content_size, args.size)
-    style = _read_resized(args.style, "style", *style_size, args.size)
+    content_size = probe_image(args.content, "content")
+    style_size = probe_image(args.style, "style")
+    content = read_resized(args.content, "content", *content_size, args.size)
+    style = read_resized(args.style, "style", *style_size, args.size)
 
     import keras
 
@@ -658,7 +663,7 @@ def cmd_stylize(args):
         model = StyleTransfer(content, style, init=args.init, weights=weights, seed=args.seed,
                               **loss_weights)
     except (ValueError, FileNotFoundError) as e:
-        raise CLIError(_one_line(e)) from e
+        raise CLIError(one_line(e)) from e
     if args.lr is not None:
         model.compile(optimizer=keras.optimizers.Adam(args.lr))
     else:
@@ -678,9 +683,9 @@ def cmd_stylize(args):
               f"{logs['tv_loss'][-1]:.4g}; mean of the last {steps} step{'s' * (steps > 1)})",
               flush=True)
         if args.save_every and done % args.save_every == 0:
-            _save_image(model.image(), f"{stem}_step{done:0{digits}d}{ext}")
+            save_image(model.image(), f"{stem}_step{done:0{digits}d}{ext}")
     image = model.image()
-    _save_image(image, args.output)
+    save_image(image, args.output)
     seconds = time.perf_counter() - start
     print(f"wrote {args.output} ({image.shape[1]}x{image.shape[0]}) after {args.steps} steps "
           f"in {seconds:.0f} s")
@@ -737,7 +742,7 @@ def _add_sr_parsers(sub):
     evaluate.add_argument("--data", required=True,
                           help="folder of high-resolution test images; LR = bicubic "
                                "(MATLAB imresize) downscaling")
-    evaluate.add_argument("--scale", type=_positive_int, default=None,
+    evaluate.add_argument("--scale", type=positive_int, default=None,
                           help="the SR factor (default: the model's); checked against the "
                                "generator")
     evaluate.add_argument("--tile", type=_non_negative_int, default=0,
@@ -768,19 +773,19 @@ def _load_sr_model(args):
             try:
                 value_range(getattr(args, flag), flag)
             except ValueError as e:
-                raise CLIError(f"--{flag.replace('_', '-')}: {_one_line(e)}") from e
+                raise CLIError(f"--{flag.replace('_', '-')}: {one_line(e)}") from e
 
     try:
         model = keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as e:  # a damaged archive fails in many ways inside Keras
-        raise CLIError(f"cannot load model file {path}: {_one_line(e)}") from e
+        raise CLIError(f"cannot load model file {path}: {one_line(e)}") from e
     try:
         super_resolution.resolve_sr_model(model, args.input_range, args.output_range)
     except (TypeError, ValueError) as e:
         if hasattr(model, "lr_range"):  # an SR model with conflicting ranges
-            raise CLIError(f"{path}: {_one_line(e)}") from e
+            raise CLIError(f"{path}: {one_line(e)}") from e
         raise CLIError(f"{path} holds a {type(model).__name__}, not a super-resolution "
-                       f"(image-to-image) model: {_one_line(e)}") from e
+                       f"(image-to-image) model: {one_line(e)}") from e
     return model
 
 
@@ -788,11 +793,11 @@ def _read_image(path, channels):
     """An input image as uint8 `(H, W, channels)` at its own size."""
     from keras_gan.datasets.images import _decode_image
 
-    width, height = _probe_image(path, "input")
+    width, height = probe_image(path, "input")
     try:
         return _decode_image(path, (height, width), "resize", channels)
     except Exception as e:
-        raise CLIError(f"cannot read input image {path}: {_one_line(e)}") from e
+        raise CLIError(f"cannot read input image {path}: {one_line(e)}") from e
 
 
 def _upscale_file(model, args, source, target):
@@ -807,10 +812,10 @@ def _upscale_file(model, args, source, target):
                                           output_range=args.output_range,
                                           tile=args.tile or None, overlap=args.overlap)
     except (TypeError, ValueError) as e:
-        raise CLIError(f"cannot upscale {source}: {_one_line(e)}") from e
+        raise CLIError(f"cannot upscale {source}: {one_line(e)}") from e
     if result.shape[-1] == 1:
         result = result[..., 0]
-    _save_image(result, target)
+    save_image(result, target)
     return image.shape, result.shape
 
 
@@ -818,7 +823,7 @@ def _output_folder(path):
     try:
         os.makedirs(path, exist_ok=True)
     except OSError as e:
-        raise CLIError(f"cannot create output folder {path}: {_one_line(e)}") from e
+        raise CLIError(f"cannot create output folder {path}: {one_line(e)}") from e
 
 
 def cmd_upscale(args):
@@ -835,7 +840,7 @@ def cmd_upscale(args):
     elif os.path.splitext(target)[1].lower() not in SR_IMAGE_OUTPUTS:
         raise CLIError(f"output must end in {', '.join(SR_IMAGE_OUTPUTS)} (or be a folder): "
                        f"{args.output}")
-    _probe_image(args.input, "input")
+    probe_image(args.input, "input")
     model = _load_sr_model(args)
     folder = os.path.dirname(os.path.abspath(target))
     _output_folder(folder)
@@ -872,7 +877,7 @@ def _upscale_folder(args):
     skipped = []
     for target, source in targets.items():
         try:
-            _probe_image(source, "input")
+            probe_image(source, "input")
         except CLIError:
             skipped.append(os.path.relpath(source, args.input))
             continue
@@ -917,7 +922,7 @@ def cmd_evaluate_sr(args):
                 model, args.data, scale=args.scale, input_range=args.input_range,
                 output_range=args.output_range, tile=args.tile or None, overlap=args.overlap)
         except (ValueError, TypeError, OSError) as e:
-            raise CLIError(_one_line(e)) from e
+            raise CLIError(one_line(e)) from e
     for warning in caught:
         if str(warning.message).startswith("Skipped"):
             print(f"keras-gan: warning: {warning.message}", file=sys.stderr)
@@ -965,7 +970,7 @@ def run_script(function, argv=None, prog="keras-gan"):
     except Exception as e:
         if os.environ.get("KERAS_GAN_DEBUG"):
             raise
-        print(f"{prog}: error: {type(e).__name__}: {_one_line(e)}", file=sys.stderr)
+        print(f"{prog}: error: {type(e).__name__}: {one_line(e)}", file=sys.stderr)
         return EXIT_USAGE
 
 
