@@ -8,6 +8,7 @@ costs seconds to start.
 
 import importlib.util
 import os
+import re
 
 import nbformat
 import pytest
@@ -71,3 +72,14 @@ def test_fast_switch_is_read_by_every_notebook():
         nb = nbformat.read(os.path.join(TUTORIALS, name), as_version=4)
         source = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "code")
         assert 'os.environ.get("FAST"' in source, f"{name} does not read the FAST switch"
+
+
+def test_readme_gallery_shows_the_notebooks_pictures():
+    with open(os.path.join(ROOT, "README.md")) as f:
+        shown = set(re.findall(r"\(tutorials/gallery/([\w.-]+\.png)\)", f.read()))
+    marked = set()
+    for name in NOTEBOOKS:
+        nb = nbformat.read(os.path.join(TUTORIALS, name), as_version=4)
+        marked |= {cell.metadata["gallery"] for cell in nb.cells if cell.metadata.get("gallery")}
+    on_disk = set(os.listdir(os.path.join(TUTORIALS, "gallery")))
+    assert shown == marked == on_disk, (shown, marked, on_disk)
