@@ -25,7 +25,6 @@ transfer (smoke tests only).
 """
 
 import argparse
-import os
 import sys
 
 from keras_gan import cli
@@ -33,46 +32,12 @@ from keras_gan import cli
 PROG = "stylize.py"
 
 
-def default_image(name):
-    """`$KERAS_GAN_DATA/style/<name>` when it exists, else None."""
-    root = os.environ.get("KERAS_GAN_DATA")
-    path = os.path.join(root, "style", name) if root else None
-    return path if path and os.path.isfile(path) else None
-
-
-def vgg_weights(text):
-    """The VGG19 weights of `--vgg-weights` as `keras-gan stylize --weights` takes them;
-    "imagenet" is loaded first, the real way, so that an offline machine fails with a
-    clear message, and "none" prints a warning."""
-    if text.lower() == "none":
-        print(f"{PROG}: warning: --vgg-weights none: the content and style losses use a "
-              "VGG19 with random weights (random features), not the ImageNet VGG19 of the "
-              "paper; the result is not a style transfer", file=sys.stderr)
-        return "none"
-    if text.lower() != "imagenet":
-        if not os.path.isfile(text):
-            raise cli.CLIError(f"VGG19 weights file not found: {text}")
-        return text
-    import keras
-
-    try:
-        keras.applications.VGG19(include_top=False, weights="imagenet",
-                                 input_shape=(None, None, 3))
-    except Exception as e:  # a download failure is a bare Exception in Keras
-        raise cli.CLIError(
-            f"cannot load the ImageNet VGG19 weights ({cli.one_line(e, 240)}): "
-            "keras.applications downloads them once into ~/.keras/models; offline, copy "
-            "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5 there, pass --vgg-weights "
-            "FILE, or --vgg-weights none (random features: a smoke test)") from e
-    return "imagenet"
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
-    parser.add_argument("content", nargs="?", default=default_image("tubingen.jpg"),
+    parser.add_argument("content", nargs="?", default=cli.data_path("style", "tubingen.jpg"),
                         help="content image file, a photo (default: "
                              "$KERAS_GAN_DATA/style/tubingen.jpg)")
-    parser.add_argument("style", nargs="?", default=default_image("starry_night.jpg"),
+    parser.add_argument("style", nargs="?", default=cli.data_path("style", "starry_night.jpg"),
                         help="style image file, a painting (default: "
                              "$KERAS_GAN_DATA/style/starry_night.jpg)")
     parser.add_argument("-o", "--output", default="stylized.png",
@@ -107,11 +72,12 @@ def main(argv=None):
     for what in ("content", "style"):
         if getattr(args, what) is None:
             raise cli.CLIError(f"give the {what} image (KERAS_GAN_DATA holds no default)")
-    weights = vgg_weights(args.vgg_weights)
+    weights = cli.vgg_weights(args.vgg_weights, PROG, losses="the content and style losses use",
+                              effect="the result is not a style transfer")
 
     # The optimisation is `keras-gan stylize`: the same checks, reading, loop and writing.
     stylize_args = argparse.Namespace(**{k: v for k, v in vars(args).items()
-                                         if k != "vgg_weights"}, weights=weights)
+                                         if k != "vgg_weights"}, weights=weights or "none")
     return cli.cmd_stylize(stylize_args)
 
 

@@ -28,15 +28,10 @@ same noise z for every class, so that a column shows what the label alone change
 import argparse
 import os
 import sys
-import time
 
 import numpy as np
 
-# keras_gan before keras: it keeps TensorFlow's C++ INFO notes off stderr (unless
-# TF_CPP_MIN_LOG_LEVEL is set), which must happen before TensorFlow is imported.
 from keras_gan import callbacks, cli, recipes
-
-import keras  # noqa: I001  (after keras_gan, see above)
 
 MODELS = ("cgan", "acgan")
 
@@ -55,32 +50,18 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", choices=MODELS, default="acgan",
                         help="cgan (Mirza & Osindero 2014) or acgan (Odena et al. 2017)")
-    parser.add_argument("--data", default="shapes",
-                        help="'shapes' (embedded, 3 classes), mnist, fashion_mnist, cifar10, "
-                             "or the path of an image folder with one sub-folder per class")
-    parser.add_argument("--data-dir", default=None,
-                        help="where the named datasets' files are (offline copies; default: "
-                             "the environment variable KERAS_GAN_DATA)")
-    parser.add_argument("--image-size", type=int, default=None,
-                        help="side of the training images (default: the dataset's)")
-    parser.add_argument("--shapes-count", type=int, default=recipes.SHAPES_EPOCH,
-                        help="images of the embedded shapes dataset (one epoch)")
-    parser.add_argument("--filters", type=int, default=64, help="width of the networks")
-    parser.add_argument("--epochs", type=int, default=5, help="training epochs")
-    parser.add_argument("--steps-per-epoch", type=int, default=None,
-                        help="training steps per epoch (default: one pass over the data)")
-    parser.add_argument("--batch-size", type=int, default=64, help="images per training step")
+    cli.add_image_data_arguments(
+        parser, data_help="'shapes' (embedded, 3 classes), mnist, fashion_mnist, cifar10, "
+                          "or the path of an image folder with one sub-folder per class")
+    cli.add_image_training_arguments(parser)
     parser.add_argument("--columns", type=int, default=8,
                         help="samples per class in the class grid (one noise vector each)")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the weights, the data order and the grid's noise")
     parser.add_argument("--out", default="runs/conditional", help="output folder")
     args = parser.parse_args(argv)
-    for name in ("epochs", "batch_size", "columns", "shapes_count"):
-        if getattr(args, name) < 1:
-            raise cli.CLIError(f"--{name.replace('_', '-')} must be >= 1")
-    if args.data_dir is not None and not os.path.isdir(args.data_dir):
-        raise cli.CLIError(f"--data-dir is not a folder: {args.data_dir}")
+    cli.check_positive(args, ("epochs", "batch_size", "columns", "shapes_count"))
+    cli.check_data_dir(args)
 
     os.makedirs(args.out, exist_ok=True)
     dataset, image_shape, num_classes = recipes.image_data(
@@ -93,17 +74,10 @@ def main(argv=None):
     print(f"{args.model} on {args.data}: images {image_shape}, {num_classes} classes")
     grid = class_grid_callback(model, args.columns, os.path.join(args.out, "class_grid"),
                                args.seed)
-    if args.steps_per_epoch:
-        dataset = dataset.repeat()
-    start = time.perf_counter()
-    history = model.fit(
-        dataset, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch, verbose=2,
-        shuffle=False,  # the pipeline shuffles
-        callbacks=[grid, keras.callbacks.CSVLogger(os.path.join(args.out, "history.csv"))])
-    seconds = time.perf_counter() - start
+    seconds, last = recipes.fit_epochs(model, dataset, args.epochs, args.steps_per_epoch,
+                                       os.path.join(args.out, "history.csv"), callbacks=[grid])
     grid.render().save(os.path.join(args.out, "class_grid.png"))
     model.save(os.path.join(args.out, "model.keras"))
-    last = {name: series[-1] for name, series in history.history.items()}
     print(f"trained {args.epochs} epochs in {seconds:.1f} s; last epoch: "
           + ", ".join(f"{name} {value:.4f}" for name, value in sorted(last.items())))
     print(f"wrote class_grid.png ({num_classes} rows x {args.columns} columns), "

@@ -30,47 +30,15 @@ Writes into --out: model.keras (the whole model, to resume training), transforme
 import argparse
 import os
 import sys
-import time
 
 import keras
 
 from keras_gan import cli, datasets
 from keras_gan.models import FastStyleTransfer
 from keras_gan.networks import transformer_net
+from keras_gan.recipes import fit_steps
 
 PROG = "train_fast_style.py"
-
-
-def default_image(name):
-    """`$KERAS_GAN_DATA/style/<name>` when it exists, else None."""
-    root = os.environ.get("KERAS_GAN_DATA")
-    path = os.path.join(root, "style", name) if root else None
-    return path if path and os.path.isfile(path) else None
-
-
-def vgg_weights(text):
-    """The VGG19 weights of `--vgg-weights`: "imagenet" (loaded now, the real way, so
-    that an offline machine fails before any training), None for "none" (with a
-    warning), or an existing weights file."""
-    if text.lower() == "none":
-        print(f"{PROG}: warning: --vgg-weights none: the content and style losses use a "
-              "VGG19 with random weights (random features), not the ImageNet VGG19 of the "
-              "paper; the network trains but does not learn the style", file=sys.stderr)
-        return None
-    if text.lower() != "imagenet":
-        if not os.path.isfile(text):
-            raise cli.CLIError(f"VGG19 weights file not found: {text}")
-        return text
-    try:
-        keras.applications.VGG19(include_top=False, weights="imagenet",
-                                 input_shape=(None, None, 3))
-    except Exception as e:  # a download failure is a bare Exception in Keras
-        raise cli.CLIError(
-            f"cannot load the ImageNet VGG19 weights ({cli.one_line(e, 240)}): "
-            "keras.applications downloads them once into ~/.keras/models; offline, copy "
-            "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5 there, pass --vgg-weights "
-            "FILE, or --vgg-weights none (random features: a smoke test)") from e
-    return "imagenet"
 
 
 def read_image(path, what, size):
@@ -83,7 +51,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--data", required=True,
                         help="folder of content photos, any depth (the paper: MS-COCO)")
-    parser.add_argument("--style", default=default_image("starry_night.jpg"),
+    parser.add_argument("--style", default=cli.data_path("style", "starry_night.jpg"),
                         help="style image file (default: $KERAS_GAN_DATA/style/"
                              "starry_night.jpg)")
     parser.add_argument("--image-size", type=cli.positive_int, default=256,
@@ -134,13 +102,14 @@ def main(argv=None):
     if args.style is None:
         raise cli.CLIError("give --style (KERAS_GAN_DATA holds no default style image)")
     if args.stylize is None:
-        args.stylize = [p for p in (default_image("tubingen.jpg"),) if p]
+        args.stylize = [p for p in (cli.data_path("style", "tubingen.jpg"),) if p]
     if args.stylize_size < 0:
         raise cli.CLIError("--stylize-size must be >= 0")
     style = read_image(args.style, "style", args.style_size)
     for path in args.stylize:
         cli.probe_image(path, "--stylize")
-    weights = vgg_weights(args.vgg_weights)
+    weights = cli.vgg_weights(args.vgg_weights, PROG, losses="the content and style losses use",
+                              effect="the network trains but does not learn the style")
     os.makedirs(args.out, exist_ok=True)
     keras.utils.set_random_seed(args.seed)
 
@@ -160,17 +129,9 @@ def main(argv=None):
           f"{count} photos of {args.data} at {args.image_size}x{args.image_size}, style "
           f"{args.style} ({style.shape[1]}x{style.shape[0]}), {args.steps} steps of "
           f"{args.batch_size}", flush=True)
-    per_epoch = min(args.steps_per_epoch, args.steps)
-    epochs, rest = divmod(args.steps, per_epoch)
-    log_file = os.path.join(args.out, "history.csv")
-    start = time.perf_counter()
-    model.fit(data, epochs=epochs, steps_per_epoch=per_epoch, verbose=args.verbose,
-              callbacks=[keras.callbacks.CSVLogger(log_file)])
-    if rest:  # the last, shorter epoch
-        model.fit(data, initial_epoch=epochs, epochs=epochs + 1, steps_per_epoch=rest,
-                  verbose=args.verbose, callbacks=[keras.callbacks.CSVLogger(log_file,
-                                                                              append=True)])
-    print(f"trained {args.steps} steps in {time.perf_counter() - start:.0f} s", flush=True)
+    seconds, _ = fit_steps(model, data, args.steps, args.steps_per_epoch,
+                           os.path.join(args.out, "history.csv"), args.verbose)
+    print(f"trained {args.steps} steps in {seconds:.0f} s", flush=True)
     model.save(os.path.join(args.out, "model.keras"))
     model.transformer.save(os.path.join(args.out, "transformer.keras"))
 

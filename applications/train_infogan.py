@@ -32,15 +32,10 @@ image) and `model.keras`.
 import argparse
 import os
 import sys
-import time
 
 import numpy as np
 
-# keras_gan before keras: it keeps TensorFlow's C++ INFO notes off stderr (unless
-# TF_CPP_MIN_LOG_LEVEL is set), which must happen before TensorFlow is imported.
 from keras_gan import callbacks, cli, recipes, visualize
-
-import keras  # noqa: I001  (after keras_gan, see above)
 
 
 def traversal_latents(model, code, values, seed=0):
@@ -73,24 +68,13 @@ def traversal_callbacks(model, values, out_dir, seed):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default="shapes",
-                        help="'shapes' (embedded), mnist, fashion_mnist, or the path of an "
-                             "image folder (the labels are not used)")
-    parser.add_argument("--data-dir", default=None,
-                        help="where the named datasets' files are (offline copies; default: "
-                             "the environment variable KERAS_GAN_DATA)")
-    parser.add_argument("--image-size", type=int, default=None,
-                        help="side of the training images (default: the dataset's)")
-    parser.add_argument("--shapes-count", type=int, default=recipes.SHAPES_EPOCH,
-                        help="images of the embedded shapes dataset (one epoch)")
+    cli.add_image_data_arguments(
+        parser, data_help="'shapes' (embedded), mnist, fashion_mnist, or the path of an "
+                          "image folder (the labels are not used)")
     parser.add_argument("--categories", type=int, default=None,
                         help="values of the categorical code (default: the data's number of "
                              "classes, 10 without labels)")
-    parser.add_argument("--filters", type=int, default=64, help="width of the networks")
-    parser.add_argument("--epochs", type=int, default=5, help="training epochs")
-    parser.add_argument("--steps-per-epoch", type=int, default=None,
-                        help="training steps per epoch (default: one pass over the data)")
-    parser.add_argument("--batch-size", type=int, default=64, help="images per training step")
+    cli.add_image_training_arguments(parser)
     parser.add_argument("--steps", type=int, default=9,
                         help="columns of a traversal grid: values of the code from -RANGE to "
                              "RANGE")
@@ -102,15 +86,12 @@ def main(argv=None):
                         help="seed of the weights, the data order and the traversals' noise")
     parser.add_argument("--out", default="runs/infogan", help="output folder")
     args = parser.parse_args(argv)
-    for name in ("epochs", "batch_size", "shapes_count"):
-        if getattr(args, name) < 1:
-            raise cli.CLIError(f"--{name.replace('_', '-')} must be >= 1")
+    cli.check_positive(args, ("epochs", "batch_size", "shapes_count"))
     if args.steps < 2:
         raise cli.CLIError("--steps must be >= 2")
     if args.categories is not None and args.categories < 2:
         raise cli.CLIError("--categories must be >= 2")
-    if args.data_dir is not None and not os.path.isdir(args.data_dir):
-        raise cli.CLIError(f"--data-dir is not a folder: {args.data_dir}")
+    cli.check_data_dir(args)
 
     os.makedirs(args.out, exist_ok=True)
     dataset, image_shape, num_classes = recipes.image_data(
@@ -125,20 +106,13 @@ def main(argv=None):
     values = np.linspace(-args.limit, args.limit, args.steps)
     grids = [] if args.no_epoch_grids else traversal_callbacks(model, values, args.out,
                                                                args.seed)
-    if args.steps_per_epoch:
-        dataset = dataset.repeat()
-    start = time.perf_counter()
-    history = model.fit(
-        dataset, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch, verbose=2,
-        shuffle=False,  # the pipeline shuffles
-        callbacks=[*grids, keras.callbacks.CSVLogger(os.path.join(args.out, "history.csv"))])
-    seconds = time.perf_counter() - start
+    seconds, last = recipes.fit_epochs(model, dataset, args.epochs, args.steps_per_epoch,
+                                       os.path.join(args.out, "history.csv"), callbacks=grids)
     for code in range(model.continuous_codes):
         images = model.generate_from(traversal_latents(model, code, values, args.seed))
         visualize.image_grid(images, columns=args.steps).save(
             os.path.join(args.out, f"traversal_c{code + 1}.png"))
     model.save(os.path.join(args.out, "model.keras"))
-    last = {name: series[-1] for name, series in history.history.items()}
     print(f"trained {args.epochs} epochs in {seconds:.1f} s; last epoch: "
           + ", ".join(f"{name} {value:.4f}" for name, value in sorted(last.items())))
     print(f"wrote traversal_c1..c{model.continuous_codes}.png "

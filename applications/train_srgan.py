@@ -30,185 +30,31 @@ history_srgan.csv and scores.json (the run's settings and the test scores).
 
 import argparse
 import json
-import math
 import os
 import sys
-import time
 
 import keras
 
 from keras_gan import cli, networks
-from keras_gan.datasets import imresize, sr_pairs
+from keras_gan.datasets import sr_pairs
 from keras_gan.models import SRGAN
-from keras_gan.super_resolution import evaluate_image, evaluate_sr, read_hr_image
+from keras_gan.recipes import fit_steps
+from keras_gan.super_resolution import compare_sr
 
 PROG = "train_srgan.py"
 
 
-def default_folder(name):
-    """`$KERAS_GAN_DATA/sr/<name>` when that folder exists, else None."""
-    root = os.environ.get("KERAS_GAN_DATA")
-    folder = os.path.join(root, "sr", name) if root else None
-    return folder if folder and os.path.isdir(folder) else None
-
-
-def vgg_weights(text):
-    """The VGG19 weights of `--vgg-weights`: "imagenet" (loaded now, the real way, so
-    that an offline machine fails before any training), None for "none" (with a
-    warning), or an existing weights file."""
-    if text.lower() == "none":
-        print(f"{PROG}: warning: --vgg-weights none: the perceptual loss uses a VGG19 with "
-              "random weights (random features), not the ImageNet VGG19 of the paper; the "
-              "GAN stage then shows the mechanics, not SRGAN's results", file=sys.stderr)
-        return None
-    if text.lower() != "imagenet":
-        if not os.path.isfile(text):
-            raise cli.CLIError(f"VGG19 weights file not found: {text}")
-        return text
-    try:
-        keras.applications.VGG19(include_top=False, weights="imagenet",
-                                 input_shape=(None, None, 3))
-    except Exception as e:  # a download failure is a bare Exception in Keras
-        raise cli.CLIError(
-            f"cannot load the ImageNet VGG19 weights ({cli.one_line(e, 240)}): "
-            "keras.applications downloads them once into ~/.keras/models; offline, copy "
-            "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5 there, pass --vgg-weights "
-            "FILE, or --vgg-weights none (random features: a smoke test)") from e
-    return "imagenet"
-
-
-def train(model, data, steps, per_epoch, log_file, verbose):
-    """`steps` updates of `model` on `data`, logged per `per_epoch` steps into `log_file`;
-    returns (seconds, the last epoch's logs)."""
-    per_epoch = min(per_epoch, steps)
-    epochs, rest = divmod(steps, per_epoch)
-    start = time.perf_counter()
-    history = model.fit(data, epochs=epochs, steps_per_epoch=per_epoch, verbose=verbose,
-                        callbacks=[keras.callbacks.CSVLogger(log_file)])
-    if rest:  # the last, shorter epoch
-        history = model.fit(data, initial_epoch=epochs, epochs=epochs + 1, steps_per_epoch=rest,
-                            verbose=verbose,
-                            callbacks=[keras.callbacks.CSVLogger(log_file, append=True)])
-    logs = {k: number(v[-1]) for k, v in history.history.items()}
-    return time.perf_counter() - start, logs
-
-
-def bicubic_scores(folder, scale):
-    """The bicubic baseline on the test folder, with the same protocol."""
-    from keras_gan.datasets.sr import image_files
-
-    rows = []
-    for path in image_files(folder):
-        try:
-            image, grey = read_hr_image(path)
-        except Exception:  # noqa: BLE001 - unreadable files are skipped, as evaluate_sr does
-            continue
-        scores = evaluate_image(lambda lr: imresize(lr, scale), image, scale, grey=grey)
-        rows.append(dict(name=os.path.splitext(os.path.relpath(path, folder))[0],
-                         psnr=scores["psnr"], ssim=scores["ssim"]))
-    return summary(rows)
-
-
-def number(value):
-    """A float for JSON: None for NaN / infinity."""
-    return float(value) if math.isfinite(value) else None
-
-
-def describe(weights):
-    return {"imagenet": "ImageNet VGG19", None: "random VGG19 features"}.get(
-        weights, f"VGG19 weights {weights}")
-
-
-def summary(rows):
-    return {"psnr": number(sum(r["psnr"] for r in rows) / len(rows)),
-            "ssim": number(sum(r["ssim"] for r in rows) / len(rows)),
-            "per_image": [{"name": r["name"], "psnr": number(r["psnr"]),
-                           "ssim": number(r["ssim"])} for r in rows]}
-
-
-def evaluate(models, folder, scale, tile):
-    """{name: scores} of bicubic and each SR model on `folder`, printed as a table."""
-    results = {"bicubic": bicubic_scores(folder, scale)}
-    for name, model in models.items():
-        results[name] = summary(evaluate_sr(model, folder, tile=tile or None)["images"])
-    print(f"x{scale} on {len(results['bicubic']['per_image'])} images of {folder} "
-          "(PSNR-Y dB / SSIM-Y, the papers' protocol):")
-    for name, scores in results.items():
-        print(f"  {name:<12} {scores['psnr']:7.3f}  {scores['ssim']:.4f}")
-    return results
-
-
-def add_common_arguments(parser, crop, blocks):
-    parser.add_argument("--data", default=default_folder("BSD68"),
-                        help="folder of high-resolution training images, any depth (default: "
-                             "$KERAS_GAN_DATA/sr/BSD68)")
-    parser.add_argument("--eval-data", default=default_folder("Set5"),
-                        help="folder of high-resolution test images scored at the end, or "
-                             "'none' (default: $KERAS_GAN_DATA/sr/Set5 when present)")
-    parser.add_argument("--scale", type=int, choices=(2, 4, 8), default=4,
-                        help="upscaling factor (default 4, the paper's)")
-    parser.add_argument("--crop-size", type=int, default=crop,
-                        help=f"side of the random HR training crops, a multiple of --scale "
-                             f"(default {crop}, the paper's)")
-    parser.add_argument("--batch-size", type=int, default=16,
-                        help="crops per step (default 16, the paper's)")
-    parser.add_argument("--blocks", type=int, default=blocks,
-                        help=f"residual blocks of the generator (default {blocks}, the paper's)")
-    parser.add_argument("--filters", type=int, default=64,
-                        help="channels of the generator (default 64)")
-    parser.add_argument("--discriminator-filters", type=int, default=64,
-                        help="channels of the discriminator's first convolution (default 64)")
-    parser.add_argument("--psnr-steps", type=int, default=1000,
-                        help="updates of the first, pixel-loss stage")
-    parser.add_argument("--gan-steps", type=int, default=1000,
-                        help="updates of the second, GAN stage")
-    parser.add_argument("--steps-per-epoch", type=int, default=100,
-                        help="updates per logged epoch (history CSV rows)")
-    parser.add_argument("--vgg-weights", default="imagenet",
-                        help="VGG19 of the perceptual loss: imagenet (default, the paper's; "
-                             "downloaded by keras.applications), none (random features: "
-                             "smoke tests only) or a weights file of VGG19(include_top=False)")
-    parser.add_argument("--eval-tile", type=int, default=0,
-                        help="evaluate in LR windows of this side (bounded memory); 0: whole "
-                             "images, as the papers (default)")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="seed of the weights and of the crops")
-    parser.add_argument("--verbose", type=int, choices=(0, 1, 2), default=2,
-                        help="Keras verbosity (default 2: one line per epoch)")
-
-
-def check_common_arguments(args):
-    """Rejects bad arguments before anything is built; returns the VGG weights."""
-    if args.data is None:
-        raise cli.CLIError("--data is required (a folder of HR images) when KERAS_GAN_DATA "
-                           "does not hold sr/BSD68")
-    if not os.path.isdir(args.data):
-        raise cli.CLIError(f"--data must be a folder of HR images; no such folder: {args.data}")
-    if args.eval_data is not None and args.eval_data.lower() == "none":
-        args.eval_data = None
-    if args.eval_data is not None and not os.path.isdir(args.eval_data):
-        raise cli.CLIError(f"--eval-data: no such folder: {args.eval_data}")
-    for flag in ("crop_size", "batch_size", "blocks", "filters", "discriminator_filters",
-                 "psnr_steps", "gan_steps", "steps_per_epoch"):
-        if getattr(args, flag) < 1:
-            raise cli.CLIError(f"--{flag.replace('_', '-')} must be a positive integer")
-    if args.crop_size % args.scale:
-        raise cli.CLIError(f"--crop-size {args.crop_size} must be a multiple of --scale "
-                           f"{args.scale}")
-    if args.eval_tile < 0:
-        raise cli.CLIError("--eval-tile must be >= 0")
-    return vgg_weights(args.vgg_weights)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
-    add_common_arguments(parser, crop=96, blocks=16)
+    cli.add_sr_training_arguments(parser, crop=96, blocks=16,
+                                  blocks_help="residual blocks", filters_help="")
     parser.add_argument("--learning-rate", type=float, default=1e-4,
                         help="Adam rate of SRResNet and of the first half of the GAN stage; "
                              "the second half uses a tenth of it (default 1e-4, the paper's)")
     parser.add_argument("--out", default="runs/srgan", help="output folder")
     args = parser.parse_args(argv)
-    weights = check_common_arguments(args)
+    weights = cli.check_sr_training_arguments(args, PROG)
+    vgg = cli.describe_vgg_weights(weights)
     os.makedirs(args.out, exist_ok=True)
     keras.utils.set_random_seed(args.seed)
 
@@ -221,9 +67,9 @@ def main(argv=None):
           f"{srresnet.generator.count_params():,} "
           f"parameters), {args.psnr_steps} steps of {args.batch_size} {args.crop_size}x"
           f"{args.crop_size} crops", flush=True)
-    psnr_seconds, psnr_logs = train(srresnet, data, args.psnr_steps, args.steps_per_epoch,
-                                    os.path.join(args.out, "history_srresnet.csv"),
-                                    args.verbose)
+    psnr_seconds, psnr_logs = fit_steps(srresnet, data, args.psnr_steps, args.steps_per_epoch,
+                                        os.path.join(args.out, "history_srresnet.csv"),
+                                        args.verbose)
     srresnet.save(os.path.join(args.out, "srresnet.keras"))
 
     # Stage 2: SRGAN from SRResNet: VGG54 + 1e-3 adversarial; 1e-4 then 1e-5
@@ -237,10 +83,10 @@ def main(argv=None):
                       (args.crop_size, args.crop_size, 3), filters=args.discriminator_filters))
     srgan.compile(generator_optimizer=keras.optimizers.Adam(rates, beta_1=0.9),
                   discriminator_optimizer=keras.optimizers.Adam(rates, beta_1=0.9))
-    print(f"stage 2: SRGAN from SRResNet, VGG54 ({describe(weights)}) + 1e-3 adversarial, "
+    print(f"stage 2: SRGAN from SRResNet, VGG54 ({vgg}) + 1e-3 adversarial, "
           f"{args.gan_steps} steps", flush=True)
-    gan_seconds, gan_logs = train(srgan, data, args.gan_steps, args.steps_per_epoch,
-                                  os.path.join(args.out, "history_srgan.csv"), args.verbose)
+    gan_seconds, gan_logs = fit_steps(srgan, data, args.gan_steps, args.steps_per_epoch,
+                                      os.path.join(args.out, "history_srgan.csv"), args.verbose)
     srgan.save(os.path.join(args.out, "srgan.keras"))
 
     report = {
@@ -248,7 +94,7 @@ def main(argv=None):
         "data": args.data, "scale": args.scale, "crop_size": args.crop_size,
         "batch_size": args.batch_size, "blocks": args.blocks, "filters": args.filters,
         "discriminator_filters": args.discriminator_filters,
-        "vgg_weights": describe(weights), "learning_rate": args.learning_rate, "seed": args.seed,
+        "vgg_weights": vgg, "learning_rate": args.learning_rate, "seed": args.seed,
         "stages": {"srresnet": {"steps": args.psnr_steps, "seconds": round(psnr_seconds, 1),
                                 "last_epoch": psnr_logs},
                    "srgan": {"steps": args.gan_steps, "seconds": round(gan_seconds, 1),
@@ -256,8 +102,8 @@ def main(argv=None):
     }
     if args.eval_data is not None:
         report["eval_data"] = args.eval_data
-        report["scores"] = evaluate({"srresnet": srresnet, "srgan": srgan}, args.eval_data,
-                                    args.scale, args.eval_tile)
+        report["scores"] = compare_sr({"srresnet": srresnet, "srgan": srgan}, args.eval_data,
+                                      args.scale, tile=args.eval_tile or None)
     with open(os.path.join(args.out, "scores.json"), "w") as f:
         json.dump(report, f, indent=2)
     print(f"wrote srresnet.keras, srgan.keras, history_srresnet.csv, history_srgan.csv, "

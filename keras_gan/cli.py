@@ -507,9 +507,7 @@ def cmd_evaluate(args):
     if unknown or not names:
         raise CLIError(f"unknown metric {', '.join(unknown) or '(none given)'}; choose from "
                        f"{', '.join(metrics.METRIC_NAMES)}")
-    weights = None if args.weights.lower() == "none" else args.weights
-    if weights not in (None, "imagenet") and not os.path.isfile(weights):
-        raise CLIError(f"InceptionV3 weights file not found: {weights}")
+    weights = weights_argument(args.weights, "InceptionV3")
     model = _load_model(args.model_file)
     image_shape = tuple(int(d) for d in model.generator.outputs[0].shape[1:])
     if len(image_shape) != 3:
@@ -564,6 +562,179 @@ def non_negative_float(text):
 def positive_float(text):
     """argparse type: a finite float > 0."""
     return _float(text, positive=True)
+
+
+def weights_argument(text, network):
+    """The weights of an `imagenet|none|FILE` option (`keras-gan stylize --weights`,
+    `keras-gan evaluate --weights`): None for "none" (any case), "imagenet", or the path
+    of an existing file; a CLIError "`network` weights file not found: ..." otherwise."""
+    weights = None if text.lower() == "none" else text
+    if weights not in (None, "imagenet") and not os.path.isfile(weights):
+        raise CLIError(f"{network} weights file not found: {weights}")
+    return weights
+
+
+def vgg_weights(text, prog, losses="the perceptual loss uses",
+                effect="the results are not the paper's", option="--vgg-weights"):
+    """The VGG19 weights of a script's `--vgg-weights imagenet|none|FILE` option, for the
+    perceptual losses of Johnson et al. 2016, Ledig et al. 2017 and Wang et al. 2018.
+
+    "imagenet" (any case) is loaded now, the real way (`keras.applications`, downloaded
+    once into ~/.keras/models), so that an offline machine fails with a clear CLIError
+    before any training, and returns "imagenet"; "none" prints a warning on stderr,
+    "`prog`: warning: `option` none: `losses` a VGG19 with random weights ...; `effect`",
+    and returns None; anything else must be an existing weights file, returned as given
+    (else a CLIError "VGG19 weights file not found: ...")."""
+    if text.lower() == "none":
+        print(f"{prog}: warning: {option} none: {losses} a VGG19 with random weights (random "
+              f"features), not the ImageNet VGG19 of the paper; {effect}", file=sys.stderr)
+        return None
+    if text.lower() != "imagenet":
+        return weights_argument(text, "VGG19")
+    import keras
+
+    try:
+        keras.applications.VGG19(include_top=False, weights="imagenet",
+                                 input_shape=(None, None, 3))
+    except Exception as e:  # a download failure is a bare Exception in Keras
+        raise CLIError(
+            f"cannot load the ImageNet VGG19 weights ({one_line(e, 240)}): "
+            "keras.applications downloads them once into ~/.keras/models; offline, copy "
+            f"vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5 there, pass {option} "
+            f"FILE, or {option} none (random features: a smoke test)") from e
+    return "imagenet"
+
+
+def describe_vgg_weights(weights):
+    """Words for a `vgg_weights` result, for reports: "ImageNet VGG19", "random VGG19
+    features" (None) or "VGG19 weights FILE"."""
+    return {"imagenet": "ImageNet VGG19", None: "random VGG19 features"}.get(
+        weights, f"VGG19 weights {weights}")
+
+
+def data_path(*parts, folder=False):
+    """`$KERAS_GAN_DATA/<parts...>` when that file (a folder with `folder=True`) exists,
+    else None: the default of a script's data option on an offline copy of the data."""
+    root = os.environ.get("KERAS_GAN_DATA")
+    path = os.path.join(root, *parts) if root else None
+    exists = os.path.isdir if folder else os.path.isfile
+    return path if path and exists(path) else None
+
+
+def add_image_data_arguments(parser, data_help):
+    """Adds the data options of the image GAN scripts (applications/train_conditional.py,
+    train_infogan.py): `--data` (default "shapes"; `data_help` says what it takes),
+    `--data-dir`, `--image-size` and `--shapes-count`, the arguments of
+    `keras_gan.recipes.image_data` (`check_data_dir` checks the folder)."""
+    from keras_gan.recipes import SHAPES_EPOCH
+
+    parser.add_argument("--data", default="shapes", help=data_help)
+    parser.add_argument("--data-dir", default=None,
+                        help="where the named datasets' files are (offline copies; default: "
+                             "the environment variable KERAS_GAN_DATA)")
+    parser.add_argument("--image-size", type=int, default=None,
+                        help="side of the training images (default: the dataset's)")
+    parser.add_argument("--shapes-count", type=int, default=SHAPES_EPOCH,
+                        help="images of the embedded shapes dataset (one epoch)")
+
+
+def add_image_training_arguments(parser):
+    """Adds `--filters` (the networks' width, `keras_gan.recipes.image_model`),
+    `--epochs`, `--steps-per-epoch` and `--batch-size`: the training options of the
+    image GAN scripts."""
+    parser.add_argument("--filters", type=int, default=64, help="width of the networks")
+    parser.add_argument("--epochs", type=int, default=5, help="training epochs")
+    parser.add_argument("--steps-per-epoch", type=int, default=None,
+                        help="training steps per epoch (default: one pass over the data)")
+    parser.add_argument("--batch-size", type=int, default=64, help="images per training step")
+
+
+def check_positive(args, names):
+    """Rejects (CLIError "--NAME must be >= 1") the first integer option of `names` (argparse
+    destinations, e.g. "batch_size") below 1."""
+    for name in names:
+        if getattr(args, name) < 1:
+            raise CLIError(f"--{name.replace('_', '-')} must be >= 1")
+
+
+def check_data_dir(args):
+    """Rejects (CLIError) a `--data-dir` that is not a folder."""
+    if args.data_dir is not None and not os.path.isdir(args.data_dir):
+        raise CLIError(f"--data-dir is not a folder: {args.data_dir}")
+
+
+def add_sr_training_arguments(parser, crop, blocks, blocks_help, filters_help, growth=False):
+    """Adds the options shared by the two-stage SR training scripts
+    (applications/train_srgan.py, Ledig et al. 2017; train_esrgan.py, Wang et al. 2018):
+    data folders, scale, crops, network sizes, steps of both stages, `--vgg-weights`,
+    evaluation, seed and verbosity. `crop`, `blocks`: the paper's defaults; `blocks_help`,
+    `filters_help`: what a block and the filters are; `growth`: add ESRGAN's `--growth`.
+    `check_sr_training_arguments` checks them."""
+    parser.add_argument("--data", default=data_path("sr", "BSD68", folder=True),
+                        help="folder of high-resolution training images, any depth (default: "
+                             "$KERAS_GAN_DATA/sr/BSD68)")
+    parser.add_argument("--eval-data", default=data_path("sr", "Set5", folder=True),
+                        help="folder of high-resolution test images scored at the end, or "
+                             "'none' (default: $KERAS_GAN_DATA/sr/Set5 when present)")
+    parser.add_argument("--scale", type=int, choices=(2, 4, 8), default=4,
+                        help="upscaling factor (default 4, the paper's)")
+    parser.add_argument("--crop-size", type=int, default=crop,
+                        help=f"side of the random HR training crops, a multiple of --scale "
+                             f"(default {crop}, the paper's)")
+    parser.add_argument("--batch-size", type=int, default=16,
+                        help="crops per step (default 16, the paper's)")
+    parser.add_argument("--blocks", type=int, default=blocks,
+                        help=f"{blocks_help} of the generator (default {blocks}, the paper's)")
+    parser.add_argument("--filters", type=int, default=64,
+                        help=f"channels of the generator{filters_help} (default 64)")
+    if growth:
+        parser.add_argument("--growth", type=int, default=32,
+                            help="channels each dense-block convolution adds (default 32)")
+    parser.add_argument("--discriminator-filters", type=int, default=64,
+                        help="channels of the discriminator's first convolution (default 64)")
+    parser.add_argument("--psnr-steps", type=int, default=1000,
+                        help="updates of the first, pixel-loss stage")
+    parser.add_argument("--gan-steps", type=int, default=1000,
+                        help="updates of the second, GAN stage")
+    parser.add_argument("--steps-per-epoch", type=int, default=100,
+                        help="updates per logged epoch (history CSV rows)")
+    parser.add_argument("--vgg-weights", default="imagenet",
+                        help="VGG19 of the perceptual loss: imagenet (default, the paper's; "
+                             "downloaded by keras.applications), none (random features: "
+                             "smoke tests only) or a weights file of VGG19(include_top=False)")
+    parser.add_argument("--eval-tile", type=int, default=0,
+                        help="evaluate in LR windows of this side (bounded memory); 0: whole "
+                             "images, as the papers (default)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the weights and of the crops")
+    parser.add_argument("--verbose", type=int, choices=(0, 1, 2), default=2,
+                        help="Keras verbosity (default 2: one line per epoch)")
+
+
+def check_sr_training_arguments(args, prog):
+    """Rejects bad `add_sr_training_arguments` options before anything is built (a
+    CLIError), sets `args.eval_data` to None for "none", and returns the VGG19 weights
+    (`vgg_weights`; `prog` names the script in the warning of "none")."""
+    if args.data is None:
+        raise CLIError("--data is required (a folder of HR images) when KERAS_GAN_DATA "
+                       "does not hold sr/BSD68")
+    if not os.path.isdir(args.data):
+        raise CLIError(f"--data must be a folder of HR images; no such folder: {args.data}")
+    if args.eval_data is not None and args.eval_data.lower() == "none":
+        args.eval_data = None
+    if args.eval_data is not None and not os.path.isdir(args.eval_data):
+        raise CLIError(f"--eval-data: no such folder: {args.eval_data}")
+    for flag in ("crop_size", "batch_size", "blocks", "filters", "growth", "discriminator_filters",
+                 "psnr_steps", "gan_steps", "steps_per_epoch"):
+        if getattr(args, flag, 1) < 1:
+            raise CLIError(f"--{flag.replace('_', '-')} must be a positive integer")
+    if args.crop_size % args.scale:
+        raise CLIError(f"--crop-size {args.crop_size} must be a multiple of --scale "
+                       f"{args.scale}")
+    if args.eval_tile < 0:
+        raise CLIError("--eval-tile must be >= 0")
+    return vgg_weights(args.vgg_weights, prog,
+                       effect="the GAN stage then shows the mechanics, not the paper's results")
 
 
 def _add_stylize_parser(sub):
@@ -645,9 +816,7 @@ def cmd_stylize(args):
     if ext.lower() not in STYLIZE_OUTPUTS:
         raise CLIError(f"output must end in {', '.join(STYLIZE_OUTPUTS)}: {args.output}")
     _output_file(args.output)
-    weights = None if args.weights.lower() == "none" else args.weights
-    if weights not in (None, "imagenet") and not os.path.isfile(weights):
-        raise CLIError(f"VGG19 weights file not found: {weights}")
+    weights = weights_argument(args.weights, "VGG19")
     content_size = probe_image(args.content, "content")
     style_size = probe_image(args.style, "style")
     content = read_resized(args.content, "content", *content_size, args.size)

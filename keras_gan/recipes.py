@@ -23,6 +23,7 @@ What is the paper's and what is this library's:
 """
 
 import inspect
+import math
 import time
 
 import keras
@@ -31,7 +32,7 @@ from keras_gan import datasets, networks
 from keras_gan.models import ACGAN, CGAN, DCGAN, EBGAN, GAN, WGAN, WGANGP, InfoGAN
 
 __all__ = ["IMAGE_MODELS", "MIXTURE_MODELS", "image_data", "image_model", "mixture_data",
-           "mixture_model", "train_on_mixture"]
+           "mixture_model", "train_on_mixture", "fit_epochs", "fit_steps"]
 
 MIXTURE_MODELS = {"gan": GAN, "wgan": WGAN, "wgan_gp": WGANGP}
 IMAGE_MODELS = {"dcgan": DCGAN, "cgan": CGAN, "acgan": ACGAN, "infogan": InfoGAN,
@@ -218,3 +219,45 @@ def image_model(name, image_shape, num_classes=None, seed=None, loss=None, filte
     model = cls(**kwargs)
     model.compile()
     return model
+
+
+def fit_epochs(model, dataset, epochs, steps_per_epoch, log_file, callbacks=()):
+    """Trains an image GAN of `image_model` on a dataset of `image_data`: `epochs` epochs
+    of `steps_per_epoch` steps (None: one pass over the data; else the dataset is
+    repeated), one log line per epoch, each epoch's logs appended to the CSV file
+    `log_file`, and `callbacks` (e.g. `keras_gan.callbacks.SampleGrid`) before it.
+
+    Returns `(seconds, logs)`: the training time and the last epoch's logs."""
+    if steps_per_epoch:
+        dataset = dataset.repeat()
+    start = time.perf_counter()
+    history = model.fit(dataset, epochs=epochs, steps_per_epoch=steps_per_epoch, verbose=2,
+                        shuffle=False,  # the pipeline shuffles
+                        callbacks=[*callbacks, keras.callbacks.CSVLogger(log_file)])
+    seconds = time.perf_counter() - start
+    return seconds, {name: series[-1] for name, series in history.history.items()}
+
+
+def fit_steps(model, data, steps, steps_per_epoch, log_file, verbose=2):
+    """Trains `model` for exactly `steps` updates of `model.fit` on `data` (an endless
+    dataset), `steps_per_epoch` per epoch and a last, shorter epoch for the rest, each
+    epoch's logs appended to the CSV file `log_file` (`keras.callbacks.CSVLogger`).
+
+    Returns `(seconds, logs)`: the training time and the last epoch's logs, floats
+    (None for NaN / infinity, so that they can be written as JSON)."""
+    steps_per_epoch = min(steps_per_epoch, steps)
+    epochs, rest = divmod(steps, steps_per_epoch)
+    start = time.perf_counter()
+    history = model.fit(data, epochs=epochs, steps_per_epoch=steps_per_epoch, verbose=verbose,
+                        callbacks=[keras.callbacks.CSVLogger(log_file)])
+    if rest:  # the last, shorter epoch
+        history = model.fit(data, initial_epoch=epochs, epochs=epochs + 1, steps_per_epoch=rest,
+                            verbose=verbose,
+                            callbacks=[keras.callbacks.CSVLogger(log_file, append=True)])
+    logs = {k: _finite(v[-1]) for k, v in history.history.items()}
+    return time.perf_counter() - start, logs
+
+
+def _finite(value):
+    value = float(value)
+    return value if math.isfinite(value) else None

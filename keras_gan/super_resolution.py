@@ -46,7 +46,7 @@ import numpy as np
 
 from keras_gan.export import image_model_channels, value_range
 
-__all__ = ["evaluate_image", "evaluate_sr", "infer_scale", "protocol_scores",
+__all__ = ["compare_sr", "evaluate_image", "evaluate_sr", "infer_scale", "protocol_scores",
            "read_hr_image", "resolve_sr_model", "upscale"]
 
 DEFAULT_INPUT_RANGE = (0.0, 1.0)
@@ -489,3 +489,55 @@ def evaluate_sr(generator, hr_images_or_dir, *, scale=None, input_range=None, ou
             "ssim": float(np.mean([r["ssim"] for r in rows])) if with_ssim else None,
             "scale": scale,
             "skipped": skipped}
+
+
+def _finite(value):
+    value = float(value)
+    return value if np.isfinite(value) else None
+
+
+def _summary(rows):
+    """Mean and per-image PSNR / SSIM, floats (None for NaN / infinity: JSON)."""
+    return {"psnr": _finite(sum(r["psnr"] for r in rows) / len(rows)),
+            "ssim": _finite(sum(r["ssim"] for r in rows) / len(rows)),
+            "per_image": [{"name": r["name"], "psnr": _finite(r["psnr"]),
+                           "ssim": _finite(r["ssim"])} for r in rows]}
+
+
+def compare_sr(models, folder, scale, *, tile=None, verbose=True):
+    """Scores bicubic upscaling and each super-resolution model on a folder of HR test
+    images with the papers' protocol (module docstring; `evaluate_image` /
+    `evaluate_sr`), the comparison table of Ledig et al. 2017 and Wang et al. 2018.
+
+    Args:
+        models: dict name -> SR model (`resolve_sr_model`), in the table's order.
+        folder: HR test images, any depth (Set5, Set14, BSD100...).
+        scale: the SR factor, also of the bicubic row (MATLAB-style `imresize`).
+        tile: passed to `evaluate_sr` (LR windows of this side; None: whole images).
+        verbose: print the table (PSNR-Y dB / SSIM-Y per row).
+
+    Returns:
+        `{"bicubic": scores, name: scores, ...}`, each `{"psnr", "ssim", "per_image":
+        [{"name", "psnr", "ssim"}]}` with floats (None for NaN / infinity).
+    """
+    from keras_gan.datasets import imresize
+    from keras_gan.datasets.sr import image_files
+
+    rows = []
+    for path in image_files(folder):
+        try:
+            image, grey = read_hr_image(path)
+        except Exception:  # noqa: BLE001 - unreadable files are skipped, as evaluate_sr does
+            continue
+        scores = evaluate_image(lambda lr: imresize(lr, scale), image, scale, grey=grey)
+        rows.append(dict(name=os.path.splitext(os.path.relpath(path, folder))[0],
+                         psnr=scores["psnr"], ssim=scores["ssim"]))
+    results = {"bicubic": _summary(rows)}
+    for name, model in models.items():
+        results[name] = _summary(evaluate_sr(model, folder, tile=tile)["images"])
+    if verbose:
+        print(f"x{scale} on {len(rows)} images of {folder} (PSNR-Y dB / SSIM-Y, the papers' "
+              "protocol):")
+        for name, scores in results.items():
+            print(f"  {name:<12} {scores['psnr']:7.3f}  {scores['ssim']:.4f}")
+    return results

@@ -92,3 +92,63 @@ def test_train_dcgan(tmp_path):
                     "--out", out, cwd=tmp_path)
     assert sorted(os.listdir(out)) == ["history.csv", "model.keras", "samples", "samples.png"]
     assert len(os.listdir(out / "samples")) >= 2  # a grid per epoch
+
+
+def test_vgg_weights_option(tmp_path, capsys):
+    from keras_gan import cli
+
+    assert cli.vgg_weights("None", "app.py", effect="a smoke test only") is None
+    err = capsys.readouterr().err
+    assert err.startswith("app.py: warning: --vgg-weights none: the perceptual loss uses a "
+                          "VGG19 with random weights") and "a smoke test only" in err
+    missing = str(tmp_path / "vgg.h5")
+    with pytest.raises(cli.CLIError, match="VGG19 weights file not found: .*vgg.h5"):
+        cli.vgg_weights(missing, "app.py")
+    (tmp_path / "vgg.h5").write_bytes(b"")
+    assert cli.vgg_weights(missing, "app.py") == missing
+    assert cli.weights_argument("NONE", "InceptionV3") is None
+    assert cli.weights_argument("imagenet", "InceptionV3") == "imagenet"
+    with pytest.raises(cli.CLIError, match="InceptionV3 weights file not found: x.h5"):
+        cli.weights_argument("x.h5", "InceptionV3")
+    assert cli.describe_vgg_weights(None) == "random VGG19 features"
+    assert cli.describe_vgg_weights("imagenet") == "ImageNet VGG19"
+
+
+def test_data_path_and_argument_checks(tmp_path, monkeypatch):
+    import argparse
+
+    from keras_gan import cli
+
+    (tmp_path / "sr" / "Set5").mkdir(parents=True)
+    (tmp_path / "style.jpg").write_bytes(b"")
+    monkeypatch.setenv("KERAS_GAN_DATA", str(tmp_path))
+    assert cli.data_path("sr", "Set5", folder=True) == str(tmp_path / "sr" / "Set5")
+    assert cli.data_path("sr", "Set5") is None  # a folder, not a file
+    assert cli.data_path("style.jpg") == str(tmp_path / "style.jpg")
+    assert cli.data_path("sr", "Set14", folder=True) is None
+    monkeypatch.delenv("KERAS_GAN_DATA")
+    assert cli.data_path("style.jpg") is None
+    args = argparse.Namespace(epochs=1, batch_size=0, data_dir=str(tmp_path / "no"))
+    with pytest.raises(cli.CLIError, match="--batch-size must be >= 1"):
+        cli.check_positive(args, ("epochs", "batch_size"))
+    with pytest.raises(cli.CLIError, match="--data-dir is not a folder"):
+        cli.check_data_dir(args)
+
+
+@default_backend_only
+def test_fit_steps_logs_every_epoch_and_the_rest(tmp_path):
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from keras_gan.recipes import fit_steps
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    data = tf.data.Dataset.from_tensor_slices(
+        (np.zeros((4, 2), "float32"), np.zeros((4, 1), "float32"))).batch(2).repeat()
+    log = tmp_path / "history.csv"
+    seconds, logs = fit_steps(model, data, steps=5, steps_per_epoch=2, log_file=str(log),
+                              verbose=0)
+    assert seconds >= 0 and set(logs) == {"loss"} and logs["loss"] == 0.0
+    assert len(log.read_text().strip().splitlines()) == 1 + 3  # header, 2 + 2 + 1 steps

@@ -3,9 +3,11 @@ rot, and the committed ones carry the outputs of a full run.
 
 Fast runs happen under the default backend (TensorFlow) only, except the backend tutorial,
 which runs under all three: each pytest process has one backend, and a notebook kernel
-costs seconds to start.
+costs seconds to start. The kernels run two at a time (most of a fast run is a kernel
+importing the frameworks, one core each); each notebook still passes or fails on its own.
 """
 
+import concurrent.futures
 import importlib.util
 import os
 import re
@@ -35,13 +37,30 @@ def test_the_nine_tutorials_are_there():
     assert [name[:2] for name in NOTEBOOKS] == [f"{i:02d}" for i in range(1, 10)], NOTEBOOKS
 
 
+def _runs_here(name):
+    return BACKEND == "tensorflow" or name in ALL_BACKENDS
+
+
+@pytest.fixture(scope="module")
+def fast_runs(request):
+    """Fast runs of the notebooks that this session's tests ask for, started together,
+    two kernels at a time: name -> Future of the executed notebook."""
+    wanted = [item.callspec.params["name"] for item in request.session.items
+              if item.originalname == "test_notebook_runs_in_fast_mode"]
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
+    runs = {name: pool.submit(execute.execute, name, fast=True, timeout=600, backend=BACKEND)
+            for name in wanted if _runs_here(name)}
+    yield runs
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_runs_in_fast_mode(name):
-    if BACKEND != "tensorflow" and name not in ALL_BACKENDS:
+def test_notebook_runs_in_fast_mode(name, fast_runs):
+    if not _runs_here(name):
         pytest.skip("tutorials run under the default backend (TensorFlow); "
                     "the backend tutorial under all three")
-    nb = execute.execute(name, fast=True, timeout=600, backend=BACKEND)
+    nb = fast_runs[name].result()
     code = [cell for cell in nb.cells if cell.cell_type == "code"]
     assert code and all(cell.execution_count for cell in code)
 
