@@ -69,28 +69,7 @@ def score(pairs):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
-    parser.add_argument("model_file", help=".keras file: an SR model (SRGAN, ESRGAN, "
-                                           "SuperResolutionGAN) or a bare generator")
-    parser.add_argument("input", help="a low-resolution image file, or a folder of them "
-                                      "(any depth)")
-    parser.add_argument("-o", "--output", required=True,
-                        help="for an image: the output image (.png, .jpg, ...) or an existing "
-                             "folder; for a folder: the output folder, PNGs with the inputs' "
-                             "names")
-    parser.add_argument("--tile", type=int, default=256,
-                        help="side of the low-resolution windows images are processed in, "
-                             "which bounds the memory (default 256; 0: whole images)")
-    parser.add_argument("--overlap", type=int, default=16,
-                        help="low-resolution pixels of context around each window's kept "
-                             "centre (default 16)")
-    parser.add_argument("--input-range", nargs=2, type=float, default=None,
-                        metavar=("LOW", "HIGH"),
-                        help="value range of a bare generator's input (default 0 1); a saved "
-                             "SR model has its own")
-    parser.add_argument("--output-range", nargs=2, type=float, default=None,
-                        metavar=("LOW", "HIGH"),
-                        help="value range of a bare generator's output (default -1 1, SRGAN's "
-                             "tanh; 0 1 for ESRGAN's RRDBNet)")
+    cli.add_upscale_arguments(parser)  # the arguments of `keras-gan upscale`
     parser.add_argument("--hr", default=None,
                         help="ground-truth high-resolution image (for an image input) or "
                              "folder of them with the inputs' names: score each output")
@@ -98,9 +77,6 @@ def main(argv=None):
                         help="JSON file of the --hr scores (default: scores.json in the output "
                              "folder, or OUTPUT.scores.json for an image)")
     args = parser.parse_args(argv)
-    for flag in ("tile", "overlap"):
-        if getattr(args, flag) < 0:
-            raise cli.CLIError(f"--{flag} must be >= 0")
 
     folder_input = os.path.isdir(args.input)
     if args.hr is not None:
@@ -115,11 +91,7 @@ def main(argv=None):
                                f"{', '.join(LOSSLESS)} output, not {args.output}")
 
     # The upscaling itself is `keras-gan upscale`: the same checks, reading and writing.
-    upscale_args = argparse.Namespace(model_file=args.model_file, input=args.input,
-                                      output=args.output, tile=args.tile,
-                                      overlap=args.overlap, input_range=args.input_range,
-                                      output_range=args.output_range)
-    cli.cmd_upscale(upscale_args)
+    cli.cmd_upscale(args)
     if args.hr is None:
         return 0
 

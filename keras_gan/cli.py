@@ -886,23 +886,30 @@ def _add_range_arguments(parser):
                              "tanh; 0 1 for ESRGAN's RRDBNet)")
 
 
+def add_upscale_arguments(parser):
+    """Adds the arguments of `keras-gan upscale` (model file, input image or folder,
+    `-o`, `--tile`, `--overlap`, `--input-range`, `--output-range`), which `cmd_upscale`
+    reads; applications/super_resolve.py adds its scoring options to the same set."""
+    parser.add_argument("model_file", help=".keras file: an SR model (SRGAN, ESRGAN) or a "
+                                           "bare image-to-image generator")
+    parser.add_argument("input", help="an image file, or a folder of images (any depth)")
+    parser.add_argument("-o", "--output", required=True,
+                        help=f"for an image: the output image ({', '.join(SR_IMAGE_OUTPUTS)}) "
+                             "or an existing folder; for a folder: the output folder, "
+                             "PNGs with the inputs' names")
+    parser.add_argument("--tile", type=_non_negative_int, default=256,
+                        help="side of the low-resolution windows images are processed in, "
+                             "which bounds the memory (default 256; 0: whole images)")
+    parser.add_argument("--overlap", type=_non_negative_int, default=16,
+                        help="low-resolution pixels of context around each window's kept "
+                             "centre (default 16)")
+    _add_range_arguments(parser)
+
+
 def _add_sr_parsers(sub):
-    upscale = sub.add_parser("upscale", help="super-resolve an image or a folder of images "
-                                             "with a saved SR model or generator")
-    upscale.add_argument("model_file", help=".keras file: an SR model (SRGAN, ESRGAN) or a "
-                                            "bare image-to-image generator")
-    upscale.add_argument("input", help="an image file, or a folder of images (any depth)")
-    upscale.add_argument("-o", "--output", required=True,
-                         help=f"for an image: the output image ({', '.join(SR_IMAGE_OUTPUTS)}) "
-                              "or an existing folder; for a folder: the output folder, "
-                              "PNGs with the inputs' names")
-    upscale.add_argument("--tile", type=_non_negative_int, default=256,
-                         help="side of the low-resolution windows images are processed in, "
-                              "which bounds the memory (default 256; 0: whole images)")
-    upscale.add_argument("--overlap", type=_non_negative_int, default=16,
-                         help="low-resolution pixels of context around each window's kept "
-                              "centre (default 16)")
-    _add_range_arguments(upscale)
+    add_upscale_arguments(sub.add_parser(
+        "upscale", help="super-resolve an image or a folder of images with a saved SR model "
+                        "or generator"))
 
     evaluate = sub.add_parser("evaluate-sr", help="PSNR / SSIM of a saved SR model on a "
                                                   "folder of HR test images (Set5, Set14, "
